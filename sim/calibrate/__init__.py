@@ -1,0 +1,1 @@
+"""Calibration of Oasis-SD against historical data (fit statistics in :mod:`sim.calibrate.metrics`)."""
