@@ -1,0 +1,261 @@
+"""IR -> Python source of one ``simulate`` function.
+
+The compiler produces, for every variable and stateful object, small
+statements plus their dependencies.  This module *schedules* them:
+
+1. **init** – initialise every needed stateful object in dependency order,
+   computing whatever auxiliaries the initial values need (at INITIAL TIME),
+   like pysd's ``Macro._get_initialize_order``;
+2. **static** – auxiliaries that depend on neither time nor a dynamic state
+   (pysd's "run" cache) are computed once;
+3. **loop** – per Euler step: dynamic auxiliaries in topological order,
+   store outputs, all derivatives, then all state updates (pysd computes
+   every ``ddt`` with the states at time t, then updates them).
+
+Scheduling depends on which constants are given as time series (they become
+dynamic) and on the requested outputs (unneeded variables are pruned), so
+one source is generated per such *variant*; it is cheap (string assembly).
+"""
+from __future__ import annotations
+
+from .compiler import CONTROL_VARS, ModelIR
+from .errors import UnsupportedConstruct
+
+
+class _Scheduler:
+    def __init__(self, ir: ModelIR, outputs, ts_params):
+        self.ir = ir
+        self.vars = ir.vars
+        self.objs = ir.objs
+        self.outputs = list(outputs)
+        self.ts = set(ts_params)
+        self._dyn = {}
+
+    # ------------------------------------------------------------ helpers
+    def is_dynamic(self, node, stack=()):
+        if node in self._dyn:
+            return self._dyn[node]
+        if node == "time":
+            return True
+        if node in CONTROL_VARS and node not in self.vars:
+            return False
+        if node in self.objs:
+            obj = self.objs[node]
+            res = obj.dynamic
+        else:
+            v = self.vars[node]
+            if node in self.ts:
+                res = True
+            elif v.kind in ("constant", "lookup", "control"):
+                res = False
+            else:
+                if node in stack:
+                    raise UnsupportedConstruct(
+                        "algebraic loop", v.name,
+                        " -> ".join(stack + (node,)))
+                res = any(self.is_dynamic(d, stack + (node,))
+                          for d in v.deps)
+        self._dyn[node] = res
+        return res
+
+    def run_deps(self, node):
+        if node in self.objs:
+            o = self.objs[node]
+            return set(o.out_deps) | set(o.ddt_deps)
+        if node in self.vars:
+            v = self.vars[node]
+            if v.kind in ("constant", "control") or node in self.ts:
+                return set()
+            return set(v.deps)
+        return set()
+
+    def needed(self):
+        """Closure of what the loop needs for outputs and all states that
+        feed them."""
+        need = set()
+        stack = list(self.outputs)
+        while stack:
+            n = stack.pop()
+            if n in need or n == "time":
+                continue
+            need.add(n)
+            stack.extend(self.run_deps(n))
+        return need
+
+    # ----------------------------------------------------------- emitters
+    def var_stmts(self, ident):
+        v = self.vars[ident]
+        if ident in self.ts:
+            return ["v_%s = F.bcast(F.time_series(t, *TS[%r]), %s)" % (
+                ident, ident, v.shape) if v.dims else
+                "v_%s = F.A1(F.time_series(t, *TS[%r]))" % (ident, ident)]
+        if v.kind == "constant":
+            return ["v_%s = P[%r]" % (ident, ident)]
+        if v.kind == "control":
+            return ["v_%s = F.A1(c_%s)" % (ident, ident)]
+        if v.kind == "lookup":
+            raise UnsupportedConstruct("lookup used as a value", v.name)
+        return list(v.stmts)
+
+    def emit_init(self, node, out, done, stack=()):
+        if node in done or node == "time" or (
+                node in CONTROL_VARS and node not in self.vars):
+            return
+        if node in stack:
+            name = self.vars[node].name if node in self.vars else node
+            raise UnsupportedConstruct(
+                "circular initialisation", name,
+                " -> ".join(stack + (node,)))
+        stack = stack + (node,)
+        if node in self.objs:
+            o = self.objs[node]
+            for d in sorted(o.init_deps):
+                self.emit_init(d, out, done, stack)
+            out.extend(o.init_stmts)
+            if not o.init_sets_out:
+                for d in sorted(o.out_deps):
+                    self.emit_init(d, out, done, stack)
+                out.extend(o.out_stmts)
+        else:
+            v = self.vars[node]
+            if v.kind not in ("constant", "control") and node not in self.ts:
+                for d in sorted(v.deps):
+                    self.emit_init(d, out, done, stack)
+            out.extend(self.var_stmts(node))
+        done.add(node)
+
+    def emit_run(self, node, out, done, only_dynamic, stack=()):
+        if node in done or node == "time" or (
+                node in CONTROL_VARS and node not in self.vars):
+            return
+        if only_dynamic and not self.is_dynamic(node):
+            return
+        if node in stack:
+            name = self.vars[node].name if node in self.vars else node
+            raise UnsupportedConstruct(
+                "algebraic loop", name, " -> ".join(stack + (node,)))
+        stack = stack + (node,)
+        if node in self.objs:
+            o = self.objs[node]
+            for d in sorted(o.out_deps):
+                self.emit_run(d, out, done, only_dynamic, stack)
+            out.extend(o.out_stmts)
+        else:
+            for d in sorted(self.run_deps(node)):
+                self.emit_run(d, out, done, only_dynamic, stack)
+            out.extend(self.var_stmts(node))
+        done.add(node)
+
+    # ---------------------------------------------------------- assemble
+    def generate(self) -> str:
+        need = self.needed()
+        # ddt deps of needed objects are needed too (closure included them)
+        objs = [o for o in self.objs if o in need]
+        for n in need:
+            self.is_dynamic(n)
+        L = []
+        w = L.append
+        w("def simulate(P, TS, n, times, save, ctl):")
+        body = []
+        b = body.append
+        for c in CONTROL_VARS:
+            b("c_%s = ctl[%r]" % (c, c))
+        b("dt = c_time_step")
+        b("t = times[0]")
+        b("nsave = int(save.sum())")
+        # ---- init
+        b("# --- initialisation (INITIAL TIME)")
+        done_init = set()
+        init_code = []
+        for o in objs:
+            self.emit_init(o, init_code, done_init)
+        body.extend(init_code)
+        # ---- static
+        b("# --- static part (constant during the run)")
+        done = {n for n in done_init if not self.is_dynamic(n)}
+        static_code = []
+        for n in sorted(need):
+            if not self.is_dynamic(n):
+                if n in self.objs:
+                    continue   # INITIAL objects: done in init
+                self.emit_run(n, static_code, done, only_dynamic=False)
+        body.extend(static_code)
+        # ---- outputs
+        b("OUT = {}")
+        dyn_out = []
+        for name in self.outputs:
+            v = self.vars[name]
+            if self.is_dynamic(name):
+                b("O_%s = np.empty((n, nsave) + %s)" % (name, v.shape))
+                b("OUT[%r] = O_%s" % (name, name))
+                dyn_out.append(name)
+            else:
+                b("OUT[%r] = F.static_output(v_%s, n, nsave, %s)" % (
+                    name, name, v.shape))
+        # ---- loop
+        b("j = 0")
+        b("last = len(times) - 1")
+        b("for k in range(last + 1):")
+        loop = []
+        lb = loop.append
+        lb("t = times[k]")
+        ldone = set()
+        run_code = []
+        for n in sorted(need):
+            self.emit_run(n, run_code, ldone, only_dynamic=True)
+        loop.extend(run_code)
+        lb("if save[k]:")
+        if dyn_out:
+            for name in dyn_out:
+                lb("    O_%s[:, j] = v_%s" % (name, name))
+        lb("    j += 1")
+        lb("if k == last:")
+        lb("    break")
+        dyn_objs = [o for o in objs if self.objs[o].dynamic]
+        for o in dyn_objs:
+            loop.extend(self.objs[o].ddt_stmts)
+        for o in dyn_objs:
+            loop.extend(self.objs[o].upd_stmts)
+        body.extend("    " + s for s in loop)
+        b("return OUT")
+        L.extend("    " + s for s in body)
+        return "\n".join(L) + "\n"
+
+
+def generate_simulate(ir: ModelIR, outputs, ts_params=()) -> str:
+    """Source of ``simulate(P, TS, n, times, save, ctl)`` for a variant."""
+    return _Scheduler(ir, outputs, ts_params).generate()
+
+
+def generate_control(ir: ModelIR) -> str:
+    """Source of ``control(P, ov)``: evaluates INITIAL TIME, FINAL TIME,
+    TIME STEP and SAVEPER (``ov`` holds run-time overrides)."""
+    L = ["def control(P, ov):"]
+    done = set()
+    consts = set()
+
+    def visit(ident, stack=()):
+        if ident in done:
+            return
+        if ident in stack:
+            raise UnsupportedConstruct("circular control variables", ident)
+        node = ir.control.get(ident)
+        if node is None:
+            raise UnsupportedConstruct("missing control variable", ident)
+        for d in sorted(node.deps):
+            if d in CONTROL_VARS:
+                visit(d, stack + (ident,))
+            else:
+                consts.add(d)
+                L.append("    v_%s = P[%r]" % (d, d))
+        code = node.stmts[0].split(" = ", 1)[1]
+        L.append("    c_%s = ov[%r] if ov.get(%r) is not None else "
+                 "F.control_scalar(%s, %r)" % (ident, ident, ident, code,
+                                               node.name))
+        done.add(ident)
+
+    for c in CONTROL_VARS:
+        visit(c)
+    L.append("    return {%s}" % ", ".join("%r: c_%s" % (c, c)
+                                             for c in CONTROL_VARS))
+    return "\n".join(L) + "\n"
