@@ -1,0 +1,43 @@
+"""Exception types raised by the sensitivity package.
+
+Every problem a *user* can fix (bad factor name, bad bounds, wrong N, an
+unreachable scheduler, an output directory that belongs to another job…) is
+raised as :class:`SensitivityInputError` so the CLI can print the message and
+exit non-zero without a traceback.  Programming errors stay ordinary
+exceptions on purpose: they should show a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class SensitivityInputError(ValueError):
+    """A job specification or its environment is unusable; the message says how to fix it."""
+
+
+class SchedulerUnreachableError(SensitivityInputError):
+    """The requested Dask scheduler could not be contacted in time."""
+
+
+class OutputDirMismatchError(SensitivityInputError):
+    """The output directory already holds a different (or unfinished, non-resumed) job."""
+
+
+class ChunkFailedError(RuntimeError):
+    """A chunk kept failing after all retries (not a user error: the model or a worker is broken)."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
+    """Return ' Did you mean: a, b?' (or '') using difflib's nearest matches.
+
+    Matching is case-insensitive because model variable names are often typed
+    with different capitalisation than they are declared.
+    """
+    cands = list(candidates)
+    lowered = {c.lower(): c for c in cands}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    if not close:
+        return ""
+    return " Did you mean: " + ", ".join(lowered[c] for c in close) + "?"
