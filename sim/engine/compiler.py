@@ -344,7 +344,9 @@ class ModelCompiler:
             raise UnsupportedConstruct(
                 "lookup not defined for every subscript element", el.name)
         xname = self.const(grid, "LX")
-        yname = self.const(ys, "LY")
+        # subscripted tables get a leading (sample) axis of length 1 so the
+        # usual dimension alignment applies to them
+        yname = self.const(ys[None, ...] if dims else ys, "LY")
         self.lookups[el.identifier] = (xname, yname, dims, coords)
         self.vars[el.identifier] = VarNode(
             ident=el.identifier, name=el.name, dims=dims, coords=coords,

@@ -41,7 +41,10 @@ def flatten(ds, model, sample=0) -> pd.DataFrame:
 
 def load_canon(path: Path) -> pd.DataFrame:
     func = pd.read_csv if path.suffix == ".csv" else pd.read_table
-    out = func(path, encoding_errors="replace", index_col=0)
+    try:
+        out = func(path, encoding="utf-8", index_col=0)
+    except UnicodeDecodeError:
+        out = func(path, encoding="latin-1", index_col=0)
     out.index = pd.to_numeric(out.index, errors="coerce")
     out = out[~np.isnan(out.index)]
     out.columns = [norm_col(c) for c in out.columns]
