@@ -586,8 +586,9 @@ def build_co2(b: Builder, raw: Path) -> list[str]:
         "regions by DISTCODE (README county table; XPCC cities Shihezi->shihezi_manas_shawan, "
         "Wujiaqu->urumqi_changji, Alar/Tumxuk->rest_of_xinjiang). xinjiang = sum of the six regions; "
         "tns_core = urumqi_changji + shihezi_manas_shawan + kuitun_dushanzi_wusu_karamay.",
-        caveats="Modelled, not measured. The county sum is a different vintage/method from CEADs and is "
-        "lower (1997: 53.0 vs 63.2; 2016: 304.2 vs 373.6 Mt): use for regional SHARES, not levels. "
+        caveats="Modelled, not measured. The county sum is a different vintage/method from CEADs: its "
+        "ratio to co2_total_mt ranges 0.73 (1998) to 1.28 (2011) (2016: 304.2 vs 373.6 Mt): use for "
+        "regional SHARES, not levels. "
         "Barkol (turpan_hami) and Alashankou (bole_ebinur) have no separate row in the county file; XPCC "
         "cities created after 2011 are absent too. Jump 2010->2011 (+39%).",
     )
@@ -731,9 +732,9 @@ def build_land(b: Builder, raw: Path) -> None:
                "water": "water_km2", "builtup": "built_up_km2", "unused": "unused_km2"}
     for c in alt_cls:
         b.series(f"{c}_km2_caslucc", "km2", f"Xinjiang {c} area, CAS LUCC classification (ALTERNATIVE product)",
-                 caveats="Alternative to the primary *_km2_landsat series; classes differ a lot: grassland "
-                 "~2x the Landsat product, forest ~0.7x, built-up ~0.6x; cropland within ~10%. Never mix "
-                 "with *_km2_landsat in one fit.")
+                 caveats="Alternative to the primary *_km2_landsat series; classes differ a lot (CAS LUCC / "
+                 "Landsat): grassland ~2.0-2.1x, forest 0.6-0.7x, built-up 0.5-0.6x, cropland 0.84-0.90. "
+                 "Never mix with *_km2_landsat in one fit.")
     for r in read_raw(raw, "xinjiang_landuse_2000_2015_km2_alt.csv"):
         for c, col in alt_cls.items():
             b.add(f"{c}_km2_caslucc", "xinjiang", int(r["year"]), num(r[col]), "chinaxiv_202101_00022")
