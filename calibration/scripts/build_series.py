@@ -141,8 +141,8 @@ def build_population(b: Builder, raw: Path) -> None:
         derivation="1975-2008 from the China Compendium of Statistics column, 2009-2016 from the China "
         "Statistical Yearbook year-end column (the two columns agree to rounding in their 2000-2008 "
         "overlap)",
-        caveats="Level jumps at census years: 1989->1990 +75.0 (+5.2%) and 1999->2000 +74.4 (+4.2%) are "
-        "census re-basings, not growth; 2014->2015 +62 (+2.7%) is also unusually large (2015 1% sample "
+        caveats="Level jumps at census years: 1989->1990 +75.0 (+5.2%) and 1999->2000 +74.4 (+4.2%) "
+        "coincide with the 1990 and 2000 censuses (re-basing, not growth; the raw files do not say so); 2014->2015 +62 (+2.7%) is also unusually large (2015 1% sample "
         "survey year). Fit growth rates across these years with care.",
         outliers="1990 and 2000 level jumps (census)",
     )
@@ -157,9 +157,9 @@ def build_population(b: Builder, raw: Path) -> None:
             v = num(r["pop_10k_persons_CSY_yearend"])
             note = "vintage: China Statistical Yearbook (year-end)"
         if y == 1990:
-            note += "; JUMP 1989->1990 +75.00 (+5.2%) = 1990 census adjustment, not growth"
+            note += "; JUMP 1989->1990 +75.00 (+5.2%) coincides with the 1990 census (level re-basing, not growth)"
         if y == 2000:
-            note += "; JUMP 1999->2000 +74.41 (+4.2%) = 2000 census adjustment, not growth"
+            note += "; JUMP 1999->2000 +74.41 (+4.2%) coincides with the 2000 census (level re-basing, not growth)"
         if y == 2015:
             note += "; 2014->2015 +62 (+2.7%) unusually large (1% sample survey year)"
         b.add("population_10k", "xinjiang", y, v, "gcamchina_population", note)
