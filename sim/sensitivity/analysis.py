@@ -64,8 +64,12 @@ def sobol_first_order_rows(n_rows: int, d: int) -> np.ndarray:
 def _quiet():
     """SALib (delta, pawn) prints notices and warns on degenerate outputs; keep logs clean."""
     stack = contextlib.ExitStack()
-    stack.enter_context(warnings.catch_warnings())
+    # record=True swallows warnings even when an analyser resets the filters itself
+    # (SALib's delta calls warnings.simplefilter("once") and replaces formatwarning globally).
+    stack.enter_context(warnings.catch_warnings(record=True))
     warnings.simplefilter("ignore")
+    fmt = warnings.formatwarning
+    stack.callback(setattr, warnings, "formatwarning", fmt)
     stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
     stack.enter_context(np.errstate(all="ignore"))
     return stack
