@@ -38,6 +38,7 @@ HEADLINE = {"sobol": "ST", "fast": "S1", "morris": "mu_star", "pawn": "median", 
 
 CONVERGENCE_TOL = 0.05  # absolute, on indices normalised to [0, 1]
 CONVERGENCE_TOP_K = 5
+POOL_MIN_WORK = 5_000_000  # output values × factors; below this analysis runs in-process
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,9 @@ def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
     """Run analysis tasks (in a spawn pool if settings.workers > 1); deterministic order."""
     need_x = method in ("morris", "pawn", "delta")
     x_arg = X if need_x else None
-    if settings.workers > 1 and len(jobs) > 2 * settings.workers:
+    # A spawned pool costs ~3 s (imports SALib/scipy per worker): only worth it for big analyses.
+    work = sum(len(y) for _, y in jobs) * (len(problem["names"]) if method == "sobol" else 1)
+    if settings.workers > 1 and len(jobs) > 2 * settings.workers and work >= POOL_MIN_WORK:
         with ProcessPoolExecutor(settings.workers, mp_context=mp.get_context("spawn"),
                                  initializer=_init_state,
                                  initargs=(method, problem, x_arg, options, settings)) as pool:

@@ -170,6 +170,7 @@ class ModelEvaluator:
         self.compile_fn = compile_fn
         self.model_hash: str | None = None
         self._var_map: dict[str, str] = {}  # output var as typed -> name in the Dataset
+        self._request: dict[str, str] = {}  # output var as typed -> name to ask the engine for
 
     def _compiled(self):
         # The compiled model lives in a per-process cache, never on self, so pickling the
@@ -186,8 +187,10 @@ class ModelEvaluator:
         known = _model_names(cm, ("variables", "variable_names", "names", "outputs"))
         if known is not None:
             for v in base_vars:
-                if find_variable(known, v) is None:
+                hit = find_variable(known, v)
+                if hit is None:
                     raise SensitivityInputError(f"Unknown output variable {v!r}." + did_you_mean(v, known))
+                self._request[v] = hit  # ask the engine for its own spelling of the name
         consts = _model_names(cm, ("constants", "constant_names", "parameters"))
         if consts is not None:
             for f in self.factors:
@@ -199,7 +202,7 @@ class ModelEvaluator:
         probe_x = np.array([[f.default if f.default is not None and f.low <= f.default <= f.high
                              else 0.5 * (f.low + f.high) for f in self.factors]])
         try:
-            ds = cm.run(params=self._params(probe_x), n=1, outputs=base_vars)
+            ds = cm.run(params=self._params(probe_x), n=1, outputs=self._request_names())
         except (KeyError, ValueError, LookupError) as exc:
             raise SensitivityInputError(
                 f"The model rejected the requested outputs/factors: {exc}. Check the names in "
@@ -207,7 +210,7 @@ class ModelEvaluator:
             ) from exc
         names = list(ds.data_vars)
         for v in base_vars:
-            hit = find_variable(names, v)
+            hit = find_variable(names, self._request.get(v, v))
             if hit is None:
                 raise SensitivityInputError(f"Unknown output variable {v!r}." + did_you_mean(v, names))
             self._var_map[v] = hit
@@ -219,6 +222,9 @@ class ModelEvaluator:
         else:
             year_indices(time, self.years)  # raises with the run's span if a year is outside
         self._reduce(ds)  # exercises region selection/summaries -> errors surface now
+
+    def _request_names(self) -> list[str]:
+        return list(dict.fromkeys(self._request.get(s.var, s.var) for s in self.specs))
 
     def identity(self) -> dict[str, Any]:
         return {"kind": "model", "model_path": self.mdl_path, "model_hash": self.model_hash,
@@ -255,6 +261,5 @@ class ModelEvaluator:
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         cm = self._compiled()
         # Same output names as the validated probe run in prepare().
-        ds = cm.run(params=self._params(X), n=X.shape[0],
-                    outputs=list(dict.fromkeys(s.var for s in self.specs)))
+        ds = cm.run(params=self._params(X), n=X.shape[0], outputs=self._request_names())
         return self._reduce(ds)

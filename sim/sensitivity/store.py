@@ -38,7 +38,8 @@ _CHUNK_RE = re.compile(r"^chunk-(\d{6})\.npz$")
 # else (timestamps, status, host) is informational.
 IDENTITY_KEYS = (
     "format", "package_version", "salib_version", "method", "method_options", "n", "seed",
-    "chunk_size", "factors", "groups", "outputs", "years", "evaluator", "samples_sha256",
+    "chunk_size", "factors", "groups", "outputs", "years", "evaluator",
+    "samples_sha256",  # last: only reported when nothing else explains a difference
 )
 
 
@@ -107,6 +108,12 @@ def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                                 f"factor {name!r} {attr}: stored {fa[name].get(attr)!r}, "
                                 f"now {fb[name].get(attr)!r}"
                             )
+            continue
+        if key == "samples_sha256":
+            if a != b and not diffs:
+                # Same spec, different matrix: the sampler itself changed under us.
+                diffs.append("the regenerated samples differ from the stored ones although the "
+                             "spec is identical (a different SALib/SciPy/NumPy sampler?)")
             continue
         if a != b:
             diffs.append(f"{key}: stored {_describe(a)}, now {_describe(b)}")
