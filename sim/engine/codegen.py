@@ -155,7 +155,7 @@ class _Scheduler:
             self.is_dynamic(n)
         L = []
         w = L.append
-        w("def simulate(P, TS, n, times, save, ctl):")
+        w("def simulate(P, TS, n, times, save, ctl, OUT):")
         body = []
         b = body.append
         for c in CONTROL_VARS:
@@ -181,17 +181,14 @@ class _Scheduler:
                 self.emit_run(n, static_code, done, only_dynamic=False)
         body.extend(static_code)
         # ---- outputs
-        b("OUT = {}")
+        b("STATIC = {}")
         dyn_out = []
         for name in self.outputs:
-            v = self.vars[name]
             if self.is_dynamic(name):
-                b("O_%s = np.empty((n, nsave) + %s)" % (name, v.shape))
-                b("OUT[%r] = O_%s" % (name, name))
+                b("O_%s = OUT[%r]" % (name, name))
                 dyn_out.append(name)
             else:
-                b("OUT[%r] = F.static_output(v_%s, n, nsave, %s)" % (
-                    name, name, v.shape))
+                b("STATIC[%r] = v_%s" % (name, name))
         # ---- loop
         b("j = 0")
         b("last = len(times) - 1")
@@ -217,14 +214,23 @@ class _Scheduler:
         for o in dyn_objs:
             loop.extend(self.objs[o].upd_stmts)
         body.extend("    " + s for s in loop)
-        b("return OUT")
+        b("return STATIC")
         L.extend("    " + s for s in body)
         return "\n".join(L) + "\n"
 
 
 def generate_simulate(ir: ModelIR, outputs, ts_params=()) -> str:
-    """Source of ``simulate(P, TS, n, times, save, ctl)`` for a variant."""
+    """Source of ``simulate(P, TS, n, times, save, ctl, OUT)`` for a variant.
+
+    ``OUT`` holds preallocated ``(n, nsave, *dims)`` arrays for the outputs
+    that change over time; outputs constant during the run are returned."""
     return _Scheduler(ir, outputs, ts_params).generate()
+
+
+def dynamic_outputs(ir: ModelIR, outputs, ts_params=()):
+    """The subset of ``outputs`` that changes during the run."""
+    s = _Scheduler(ir, outputs, ts_params)
+    return [o for o in outputs if s.is_dynamic(o)]
 
 
 def generate_control(ir: ModelIR) -> str:

@@ -37,7 +37,7 @@ import numpy as np
 from .errors import UnsupportedConstruct
 
 # bump whenever generated code / IR changes meaning (invalidates disk cache)
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "8"
 
 SMALL_VENSIM = 1e-6
 CONTROL_VARS = ("initial_time", "final_time", "time_step", "saveper")
@@ -394,7 +394,11 @@ class ModelCompiler:
         elif full_single:
             comp, ctx, e = comp_exprs[0]
             e2 = ctx.to_component(e)
-            stmts.append("%s = F.bcast(%s, %s)" % (local, e2.code, shape))
+            if e.arr and len(e.subs) == len(dims):
+                # every dimension present: already (S, *shape), no copy
+                stmts.append("%s = %s" % (local, e2.code))
+            else:
+                stmts.append("%s = F.bcast(%s, %s)" % (local, e2.code, shape))
             deps |= e.deps
         else:
             # element defined piece by piece (or with :EXCEPT:): assemble

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,12 +14,19 @@ import xarray as xr
 
 from . import functions as F
 from .cache import save_source
-from .codegen import generate_control, generate_simulate
+from .codegen import dynamic_outputs, generate_control, generate_simulate
 from .compiler import CONTROL_VARS, ModelIR
 from .errors import (ParameterShapeError, UnknownParameterError,
                      UnsupportedConstruct)
 
 RPREC = 1e-5  # pysd Time.rprec: relative precision for final/saving time
+
+# Large batches run in chunks of samples: arrays of a few thousand samples
+# stay in the CPU caches, and numpy releases the GIL inside its loops so two
+# threads can work on two chunks at once.
+CHUNK = int(os.environ.get("OASIS_SD_CHUNK", "2048"))
+THREADS = int(os.environ.get("OASIS_SD_THREADS", str(min(2, os.cpu_count()
+                                                             or 1))))
 
 
 def _norm(name: str) -> str:
@@ -261,8 +270,8 @@ class CompiledModel:
     # ---------------------------------------------------------------- run
     def _variant(self, outputs, ts_names):
         key = (tuple(outputs), tuple(sorted(ts_names)))
-        fn = self._variants.get(key)
-        if fn is None:
+        entry = self._variants.get(key)
+        if entry is None:
             src = generate_simulate(self.ir, outputs, ts_names)
             tag = hashlib.sha1(repr(key).encode()).hexdigest()[:12]
             save_source(self.model_hash, "simulate_%s.py" % tag, src)
@@ -270,11 +279,12 @@ class CompiledModel:
             code = compile(src, "<oasis-sim-%s-%s>" % (self.model_hash, tag),
                            "exec")
             exec(code, self._globals, ns)   # our generated code only
-            fn = ns["simulate"]
+            entry = (ns["simulate"],
+                     dynamic_outputs(self.ir, outputs, ts_names))
             if len(self._variants) > 32:
                 self._variants.clear()
-            self._variants[key] = fn
-        return fn
+            self._variants[key] = entry
+        return entry
 
     def default_outputs(self):
         """Every variable except lookups (pysd's default return columns)."""
@@ -303,11 +313,42 @@ class CompiledModel:
         ti = self._time_info({k: v for k, v in P.items()}, time_step,
                              final_time)
         times, save, tcoord = self._time_grid(ti)
-        fn = self._variant(outs, TS.keys())
+        fn, dyn = self._variant(outs, TS.keys())
         ctl = {"initial_time": ti.initial, "final_time": ti.final,
                "time_step": ti.time_step, "saveper": ti.saveper}
-        with np.errstate(all="ignore"):
-            res = fn(P, TS, n, times, save, ctl)
+        nsave = int(save.sum())
+        OUT = {o: np.empty((n, nsave) + self.ir.vars[o].shape) for o in dyn}
+        bounds = list(range(0, n, CHUNK)) + [n]
+        chunks = list(zip(bounds[:-1], bounds[1:]))
+
+        def work(ab):
+            a, b = ab
+            Pc = {k: (v[a:b] if v.shape[0] == n and n > 1 else v)
+                  for k, v in P.items()}
+            Oc = {k: v[a:b] for k, v in OUT.items()}
+            with np.errstate(all="ignore"):
+                return fn(Pc, TS, b - a, times, save, ctl, Oc)
+
+        if len(chunks) > 1 and THREADS > 1:
+            with ThreadPoolExecutor(THREADS) as ex:
+                statics = list(ex.map(work, chunks))
+        else:
+            statics = [work(c) for c in chunks]
+        res = dict(OUT)
+        for o in outs:
+            if o in OUT:
+                continue
+            parts = [np.asarray(st[o], dtype=float) for st in statics]
+            shape = self.ir.vars[o].shape
+            if all(p.shape[0] == 1 for p in parts) and all(
+                    np.array_equal(parts[0], p, equal_nan=True)
+                    for p in parts[1:]):
+                val = parts[0].reshape((1,) + shape)
+            else:
+                val = np.concatenate([np.broadcast_to(
+                    p.reshape((-1,) + shape), (b - a,) + shape)
+                    for p, (a, b) in zip(parts, chunks)])
+            res[o] = np.broadcast_to(val[:, None], (n, nsave) + shape)
         return self._to_dataset(res, outs, n, tcoord)
 
     def _to_dataset(self, res, outs, n, tcoord):

@@ -184,10 +184,25 @@ class ModelEvaluator:
         cm = self._compiled()
         self.model_hash = str(getattr(cm, "model_hash", "") or "")
         base_vars = list(dict.fromkeys(s.var for s in self.specs))
+        # Subscript subranges declared in the model (e.g. Belt, Core) are named aggregates
+        # for free; aggregates given in the job take precedence.
+        subs = getattr(cm, "subscripts", None)
+        if isinstance(subs, Mapping):
+            for name, members in subs.items():
+                self.aggregates.setdefault(str(name), [str(m) for m in members])
+        resolve = getattr(cm, "resolve", None)
+        if callable(resolve):
+            for v in base_vars:
+                try:
+                    self._request[v] = resolve(v)
+                except LookupError as exc:
+                    sugg = list(getattr(exc, "suggestions", []) or [])
+                    hint = f" Did you mean: {', '.join(map(str, sugg))}?" if sugg else ""
+                    raise SensitivityInputError(f"Unknown output variable {v!r}.{hint}") from exc
         known = _model_names(cm, ("variables", "variable_names", "names", "outputs"))
         if known is not None:
             for v in base_vars:
-                hit = find_variable(known, v)
+                hit = self._request.get(v) or find_variable(known, v)
                 if hit is None:
                     raise SensitivityInputError(f"Unknown output variable {v!r}." + did_you_mean(v, known))
                 self._request[v] = hit  # ask the engine for its own spelling of the name
@@ -232,7 +247,9 @@ class ModelEvaluator:
 
     def _params(self, X: np.ndarray) -> dict[str, np.ndarray]:
         # Copies: the engine may keep references, and column views are strided.
-        return {f.constant: np.ascontiguousarray(X[:, j]) for j, f in enumerate(self.factors)}
+        # Discrete levers (switch/year) are discretised row by row (Factor.model_values).
+        return {f.constant: np.ascontiguousarray(f.model_values(X[:, j]), dtype=np.float64)
+                for j, f in enumerate(self.factors)}
 
     @staticmethod
     def _dims(ds) -> tuple[str, str]:

@@ -35,6 +35,21 @@ OnResult = Callable[[int, np.ndarray], None]
 CONNECT_TIMEOUT_S = 4.0
 
 
+def _worker_env() -> dict[str, str]:
+    """Environment for worker processes: one engine thread each (unless the user chose).
+
+    The batched engine may use its own threads (OASIS_SD_THREADS); with one
+    process per core, extra threads only oversubscribe the machine.  The
+    engine splits rows across threads, so results do not depend on this.
+    """
+    return {"OASIS_SD_THREADS": os.environ.get("OASIS_SD_THREADS", "1")}
+
+
+def _worker_init() -> None:
+    # Runs in each spawned pool worker before the engine module is imported.
+    os.environ.update(_worker_env())
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -97,7 +112,8 @@ class ProcessPoolBackend(Backend):
     def _new_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
+                                         initializer=_worker_init)
         return self._pool
 
     def run(self, evaluator, X, tasks, on_result):
@@ -237,7 +253,7 @@ def make_backend(scheduler: str, workers: int | None = None, retries: int = 2,
     if scheduler == "local-cluster":
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.ERROR, env=_worker_env())
         return DaskBackend(Client(cluster), cluster=cluster, retries=retries)
     try:
         client = Client(scheduler, timeout=f"{connect_timeout}s")

@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from .errors import SensitivityInputError, did_you_mean
 
 FACTOR_SETS = ("levers", "parameters", "all")
@@ -55,9 +57,30 @@ class Factor:
     default: float | None = None
     strategy: str = ""
     help_en: str = ""
+    kind: str = "continuous"  # "continuous" | "switch" | "year" (registry levers)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def model_values(self, u: np.ndarray) -> np.ndarray:
+        """Map sampled values (continuous uniform on [low, high]) to what the model receives.
+
+        Samplers only know continuous uniforms, but some levers are discrete.
+        We sample the continuous variable and discretise it deterministically
+        per row, so every discrete value gets equal probability:
+
+        * ``switch`` – ``low`` below the midpoint, ``high`` from it on;
+        * ``year``   – the integers low..high, each with mass 1/(high-low+1).
+
+        The stored samples stay continuous; indices describe the discrete lever.
+        """
+        if self.kind == "switch":
+            return np.where(u < 0.5 * (self.low + self.high), self.low, self.high)
+        if self.kind == "year":
+            span = self.high - self.low
+            k = np.floor((u - self.low) / span * (math.floor(span) + 1))
+            return np.minimum(self.low + k, self.high)
+        return u
 
     @classmethod
     def from_obj(cls, obj: Any) -> "Factor":
@@ -72,6 +95,7 @@ class Factor:
             default=None if default is None else float(default),
             strategy=str(getattr(obj, "strategy", "") or ""),
             help_en=str(getattr(obj, "help_en", "") or ""),
+            kind=str(getattr(obj, "kind", "continuous") or "continuous"),
         )
 
 

@@ -272,7 +272,7 @@ def build_manifest(spec: JobSpec, factors: list[Factor], groups: list[str] | Non
         "total_rows": int(X.shape[0]),
         "n_chunks": int(n_chunks),
         "factors": [{"name": f.name, "constant": f.constant, "low": f.low, "high": f.high,
-                     "units": f.units} for f in factors],
+                     "kind": f.kind, "units": f.units} for f in factors],
         "groups": groups,
         "outputs": list(evaluator.output_labels),
         "scalar_outputs": [lbl for lbl, s in zip(evaluator.output_labels, evaluator.scalar_mask) if s],

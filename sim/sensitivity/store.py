@@ -102,7 +102,7 @@ def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 diffs.append(msg)
             else:
                 for name in fa:
-                    for attr in ("constant", "low", "high"):
+                    for attr in ("constant", "low", "high", "kind"):
                         if fa[name].get(attr) != fb[name].get(attr):
                             diffs.append(
                                 f"factor {name!r} {attr}: stored {fa[name].get(attr)!r}, "

@@ -176,9 +176,12 @@ def select_series(da, spec: OutputSpec, aggregates: Mapping[str, Sequence[str]] 
     extra = [d for d in da.dims if d not in (sample_dim, time_dim)]
     if spec.select is not None:
         regions: list[str] = []
+        agg_ci = {k.lower(): v for k, v in (aggregates or {}).items()}
         for tok in spec.select:
             if aggregates and tok in aggregates:
                 regions.extend(str(r) for r in aggregates[tok])
+            elif tok.lower() in agg_ci:  # "core" finds the model's "Core" subrange
+                regions.extend(str(r) for r in agg_ci[tok.lower()])
             else:
                 regions.append(tok)
         by_dim: dict[str, list] = {}
@@ -186,8 +189,10 @@ def select_series(da, spec: OutputSpec, aggregates: Mapping[str, Sequence[str]] 
             hit = None
             for d in extra:
                 vals = [str(v) for v in da[d].values] if d in da.coords else []
-                if reg in vals:
-                    hit = (d, da[d].values[vals.index(reg)])
+                low = [v.lower() for v in vals]
+                if reg in vals or reg.lower() in low:  # exact first, then case-insensitive
+                    i = vals.index(reg) if reg in vals else low.index(reg.lower())
+                    hit = (d, da[d].values[i])
                     break
             if hit is None:
                 known = [str(v) for d in extra if d in da.coords for v in da[d].values]

@@ -1,0 +1,115 @@
+"""Derive the model's data-based constants from calibration/data (a committed, scripted derivation).
+
+Every constant of ``sd_models/tianshan.mdl`` whose documentation cites data is computed here from
+``calibration/data/series.csv`` or the raw copies in ``calibration/data/raw/``; the result is
+written (atomically) to ``calibration/derived/model_inputs.csv`` with the formula and sources.
+``tests/model/test_model_inputs.py`` checks that the .mdl carries these values.
+
+Run:  python calibration/scripts/derive_model_inputs.py
+"""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sim import data  # noqa: E402
+
+OUT = ROOT / "calibration" / "derived" / "model_inputs.csv"
+RAW = ROOT / "calibration" / "data" / "raw"
+
+
+def _value(series, sid: str, year: int, geography: str = "xinjiang") -> float:
+    rows = series[(series.series_id == sid) & (series.year == year) & (series.geography == geography)]
+    if len(rows) != 1:
+        raise LookupError(f"{sid} {geography} {year}: expected one observation, found {len(rows)}")
+    return float(rows.value.iloc[0])
+
+
+def _prefecture_2017(column: str) -> dict[str, float]:
+    with open(RAW / "prefecture_water_use_2017.csv", encoding="utf-8") as fh:
+        return {row["region"]: float(row[column]) for row in csv.DictReader(fh) if row[column]}
+
+
+def derive() -> list[dict]:
+    """Rows: constant, value, units, formula, sources."""
+    s = data.load_series()
+    rows = []
+
+    def add(constant, value, units, formula, sources):
+        rows.append({"constant": constant, "value": value, "units": units, "formula": formula, "sources": sources})
+
+    pop90 = _value(s, "population_10k", 1990)
+    add("xinjiang_population_1990_10k", pop90, "10k persons", "population 1990", "population_10k")
+    add("xinjiang_secondary_va_1990_1e8yuan", _value(s, "va_secondary_xsy2006_100m_yuan", 1990), "1e8 yuan/Year",
+        "secondary VA 1990 (current = constant 1990 prices)", "va_secondary_xsy2006_100m_yuan")
+    add("xinjiang_tertiary_va_1990_1e8yuan", _value(s, "va_tertiary_xsy2006_100m_yuan", 1990), "1e8 yuan/Year",
+        "tertiary VA 1990", "va_tertiary_xsy2006_100m_yuan")
+    crop90_kha = _value(s, "cropland_km2_landsat", 1990) / 10
+    add("xinjiang_cropland_1990_kha", crop90_kha, "kha", "cropland km2 / 10", "cropland_km2_landsat")
+    add("primary_va_per_ha_1990_yuan", _value(s, "va_primary_xsy2006_100m_yuan", 1990) * 1e8 / (crop90_kha * 1e3),
+        "yuan/ha/Year", "primary VA 1990 [1e8 yuan] * 1e8 / (cropland 1990 [kha] * 1e3)",
+        "va_primary_xsy2006_100m_yuan; cropland_km2_landsat")
+    area_kha = 166490.0  # 1.6649e6 km2, SOURCES.md (xinjiang_oasis_share note); not a series
+    oasis_share = _value(s, "oasis_share_of_area_pct", 1990) / 100
+    natural_share = 1 - _value(s, "artificial_oasis_share_of_oasis_pct", 1990) / 100
+    add("xinjiang_natural_oasis_1990_kha", area_kha * oasis_share * natural_share, "kha",
+        "Xinjiang area 166490 kha * oasis share 1990 * (1 - artificial share of oasis 1990)",
+        "oasis_share_of_area_pct; artificial_oasis_share_of_oasis_pct; raw/SOURCES.md (area)")
+    builtup90_kha = _value(s, "builtup_km2_landsat", 1990) / 10
+    # Urban population 1990 on the resident basis is the model's own initial value (sum over
+    # regions of population x urban_share_1990), because the 1990 yearbook figure uses the old
+    # non-agricultural definition; see urban_share_1990 in the model.
+    from sim import model as model_mod
+    info = model_mod.load()
+    shares = _array(info, "belt_population_share_1990")
+    urban = _array(info, "urban_share_1990")
+    pop_shares = shares + [1 - sum(shares)]
+    urban90 = sum(pop90 * p * u for p, u in zip(pop_shares, urban))
+    add("built_up_land_per_urban_resident_m2", builtup90_kha * 1000 / urban90, "m2/person",
+        "built-up 1990 [kha] * 1000 / model urban population 1990 [10k persons]",
+        "builtup_km2_landsat; model initial urban population")
+    add("household_energy_per_capita_tce", _value(s, "final_energy_residential_mtce", 1990) * 100 / pop90,
+        "tce/person/Year", "residential final energy 1990 [Mtce] * 100 / population 1990 [10k]",
+        "final_energy_residential_mtce; population_10k")
+    ren = s[(s.series_id == "renewable_share_generation_pct") & (s.geography == "xinjiang")]
+    add("renewable_share_bau", float(ren.value.mean()) / 100, "Dmnl",
+        f"mean renewable share of generation {int(ren.year.min())}-{int(ren.year.max())} / 100",
+        "renewable_share_generation_pct")
+    add("xinjiang_surface_water_resources_1e8m3_per_yr", _value(s, "surface_water_resources_100m_m3", 2017),
+        "1e8 m3/Year", "Xinjiang surface water resources 2017", "surface_water_resources_100m_m3")
+    pref = _prefecture_2017("surface_water_resources_1e8m3")
+    add("belt_mean_surface_runoff_1e8m3_per_yr[urumqi_changji]", pref["Urumqi"] + pref["Changji Pref."],
+        "1e8 m3/Year", "Urumqi + Changji Pref. surface water resources 2017", "raw/prefecture_water_use_2017.csv")
+    add("belt_mean_surface_runoff_1e8m3_per_yr[bole_ebinur]", pref["Bortala Pref."], "1e8 m3/Year",
+        "Bortala Pref. surface water resources 2017", "raw/prefecture_water_use_2017.csv")
+    add("belt_mean_surface_runoff_1e8m3_per_yr[turpan_hami]", pref["Turpan"] + pref["Hami"], "1e8 m3/Year",
+        "Turpan + Hami surface water resources 2017", "raw/prefecture_water_use_2017.csv")
+    return rows
+
+
+def _array(info, name: str) -> list[float]:
+    """Numeric values of a constant array definition in the model."""
+    expr = info.variable(name).equations[0].split("=", 1)[1]
+    return [float(x) for x in expr.replace(";", ",").split(",")]
+
+
+def write(rows: list[dict], path: Path = OUT) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["constant", "value", "units", "formula", "sources"], lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({**r, "value": f"{r['value']:.6g}"})
+    os.replace(tmp, path)
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write(derive())}")

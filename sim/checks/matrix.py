@@ -1,0 +1,103 @@
+"""Scenario matrices: presets × one-at-a-time lever/parameter extremes → one batched engine run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import levers as levers_mod
+from .. import scenarios as scenarios_mod
+from ..errors import OasisError, UnknownNameError
+from .spec import MatrixSpec
+
+
+@dataclass
+class Scenario:
+    name: str
+    params: dict[str, float]
+
+
+@dataclass
+class Matrix:
+    name: str
+    scenarios: list[Scenario]
+    ref_index: int = 0
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    def __len__(self):
+        return len(self.scenarios)
+
+
+def _select(names, available, what, where):
+    if names == "all":
+        return list(available)
+    if names == "none":
+        return []
+    for n in names:
+        if n not in available:
+            raise UnknownNameError(what, n, available, where=where)
+    return list(names)
+
+
+def build(spec: MatrixSpec, model_path) -> Matrix:
+    """Expand a matrix spec into unique scenarios (identical parameter sets are run once)."""
+    where = f"matrix '{spec.name}'"
+    presets = _select(spec.presets, scenarios_mod.available(), "scenario", where)
+    lever_map = {lv.name: lv for lv in levers_mod.levers()}
+    oat_levers = [lever_map[n] for n in _select(spec.oat_levers, list(lever_map), "lever", where)
+                  if n not in spec.set and n not in spec.oat_levers_except]
+    params = {p.name: p for p in levers_mod.parameters(model_path)}
+    oat_params = [params[n] for n in _select(spec.oat_parameters, list(params), "parameter", where)
+                  if n not in spec.set]
+    out: list[Scenario] = []
+    seen: dict[tuple, str] = {}
+
+    def add(name, values):
+        key = tuple(sorted(values.items()))
+        if key in seen:
+            return
+        seen[key] = name
+        out.append(Scenario(name, values))
+
+    for preset in presets:
+        base = dict(scenarios_mod.load(preset).levers)
+        base.update(spec.set)
+        add(preset, base)
+        for lv in oat_levers:
+            for tag, value in (("min", lv.low), ("max", lv.high)):
+                add(f"{preset} | {lv.name}={value:g} ({tag})", {**base, lv.name: value})
+        for p in oat_params:
+            for tag, value in (("low", p.low), ("high", p.high)):
+                add(f"{preset} | {p.name}={value:g} ({tag})", {**base, p.name: value})
+    ref = 0
+    if spec.reference is not None:
+        names = [s.name for s in out]
+        if spec.reference not in names:
+            raise UnknownNameError("reference scenario", spec.reference, names, where=where)
+        ref = names.index(spec.reference)
+    if not out:
+        raise OasisError(f"{where}: no scenarios")
+    return Matrix(spec.name, out, ref)
+
+
+def engine_params(matrix_or_scenarios, compiled) -> tuple[dict, int]:
+    """Batched engine parameters for a list of scenarios: {constant: scalar or array (n,)}."""
+    scs = matrix_or_scenarios.scenarios if isinstance(matrix_or_scenarios, Matrix) else matrix_or_scenarios
+    n = len(scs)
+    keys = sorted({k for s in scs for k in s.params})
+    out = {}
+    for k in keys:
+        ident = compiled.resolve(k)
+        default = compiled.variables[ident].default
+        vals = [s.params.get(k) for s in scs]
+        if all(v is not None and v == vals[0] for v in vals):
+            out[k] = vals[0]
+            continue
+        flat = np.asarray(default, dtype=float).reshape(-1)
+        if any(v is None for v in vals) and flat.size != 1:
+            raise OasisError(f"constant '{k}' is subscripted; set it for every scenario of the matrix")
+        out[k] = np.array([float(flat[0]) if v is None else v for v in vals], dtype=float)
+    return out, n
