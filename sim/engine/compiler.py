@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UnsupportedConstruct
+from .errors import EngineError, UnsupportedConstruct
 
 # bump whenever generated code / IR changes meaning (invalidates disk cache)
 ENGINE_VERSION = "8"
@@ -228,11 +228,15 @@ class ModelCompiler:
         from pysd.translators.vensim.vensim_file import VensimFile
         from pysd.builders.python.python_model_builder import SectionBuilder
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            vf = VensimFile(self.path)
-            vf.parse()
-            am = vf.get_abstract_model()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                vf = VensimFile(self.path)
+                vf.parse()
+                am = vf.get_abstract_model()
+        except Exception as err:   # pysd parser error: say so clearly
+            raise EngineError(
+                f"pysd could not parse {self.path}: {err}") from err
         if len(am.sections) > 1:
             raise UnsupportedConstruct(
                 "macro", am.sections[1].name,
@@ -240,7 +244,11 @@ class ModelCompiler:
         section = am.sections[0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sec = SectionBuilder(section)
+            try:
+                sec = SectionBuilder(section)
+            except Exception as err:
+                raise EngineError(
+                    f"pysd could not build {self.path}: {err}") from err
             for element in sec.elements:
                 sec.namespace.add_to_namespace(element.name)
                 ident = sec.namespace.namespace[element.name]
@@ -280,11 +288,18 @@ class ModelCompiler:
                     self.control[ident].name,
                     "control variables must be constant expressions")
         subs = {k: list(v) for k, v in self.sm.subscripts.items()}
-        return ModelIR(
+        ir = ModelIR(
             model_hash=model_hash(self.text), source=str(self.path),
             subscripts=subs, vars=self.vars, objs=self.objs,
             consts=self.consts, control=self.control,
             namespace=dict(self.ns.namespace))
+        # schedule once now so that algebraic loops / circular
+        # initialisation are reported at compile time
+        from .codegen import generate_control, generate_simulate
+        generate_control(ir)
+        generate_simulate(ir, [k for k, v in self.vars.items()
+                               if v.kind != "lookup"])
+        return ir
 
     # -- subscripts used as values (pysd subscript2num) ---------------------
     def _subscript2num(self):
