@@ -43,6 +43,10 @@ class CheckResult:
     seconds: float = 0.0
 
     @property
+    def known_defect(self) -> str:
+        return self.check.defect(self.matrix)
+
+    @property
     def passed(self) -> bool:
         return not self.error and self.n_failing == 0
 
@@ -50,7 +54,7 @@ class CheckResult:
     def status(self) -> str:
         if self.error:
             return "ERROR"
-        if self.check.known_defect:
+        if self.known_defect:
             return "KNOWN DEFECT" if not self.passed else "UNEXPECTED PASS"
         return "PASS" if self.passed else "FAIL"
 
@@ -87,8 +91,9 @@ class SuiteReport:
                 lines.append(f"{'':<{w + wm + 27}}  ... {r.n_failing} scenarios fail; more:")
                 for f in r.failures[1:MAX_LISTED]:
                     lines.append(f"{'':<{w + wm + 27}}  {f}")
-            if r.check.known_defect and r.status == "KNOWN DEFECT":
-                lines.append(f"{'':<{w + wm + 27}}  defect: {r.check.known_defect}")
+            if r.status in ("KNOWN DEFECT", "UNEXPECTED PASS"):
+                note = "defect" if r.status == "KNOWN DEFECT" else "fixed? remove known_defect for this matrix"
+                lines.append(f"{'':<{w + wm + 27}}  {note}: {r.known_defect}")
         counts = {}
         for r in self.results:
             counts[r.status] = counts.get(r.status, 0) + 1

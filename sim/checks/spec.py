@@ -49,7 +49,11 @@ class CheckSpec:
     when_text: str = ""
     regions: str | None = None
     variables: list[str] | str = "all"
-    known_defect: str = ""  # non-empty: a documented model defect; the check is expected to fail
+    known_defect: dict[str, str] = field(default_factory=dict)  # matrix -> documented model defect
+
+    def defect(self, matrix: str) -> str:
+        """The documented defect this check is expected to fail on ``matrix`` with ('' if none)."""
+        return self.known_defect.get(matrix, "")
     assert_ast: object = None
     when_ast: object = None
 
@@ -75,6 +79,20 @@ def _number(value, where):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
         raise CheckSpecError(f"{where}: expected a finite number, got {value!r}")
     return float(value)
+
+
+def _defects(value, mats, loc) -> dict[str, str]:
+    """``known_defect``: a text (every matrix of the check) or {matrix: text}."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        return {m: value.strip() for m in mats}
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        for k in value:
+            if k not in mats:
+                raise CheckSpecError(f"{loc}: known_defect names matrix {k!r}, which the check does not run on")
+        return {k: v.strip() for k, v in value.items()}
+    raise CheckSpecError(f"{loc}: known_defect must be a text or a mapping matrix -> text")
 
 
 def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
@@ -136,7 +154,7 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
                 raise CheckSpecError(f"{loc}: unknown matrix {mname!r}; defined: {sorted(matrices)}")
         spec = CheckSpec(id=cid, matrices=mats, kind=kind, description=str(c.get("description", "")),
                          group=str(c.get("group", "")), regions=c.get("regions"),
-                         known_defect=str(c.get("known_defect", "") or ""))
+                         known_defect=_defects(c.get("known_defect"), mats, loc))
         try:
             if kind == "assert":
                 if not isinstance(c.get("assert"), str):
