@@ -156,15 +156,16 @@ class Card:
     lower_is_better: bool
 
 
-def cards(ds: xr.Dataset, base: xr.Dataset, geography: str, keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
+def cards(summary: "Summary", base: "Summary", keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
+    """Headline cards: value at ``years`` and change vs the baseline summary (same geography)."""
     out = []
     for key in keys:
         ind = indicators.ALL_INDICATORS[key]
-        s, b = central(ds, key, geography), central(base, key, geography)
+        s, b = summary.central[key], base.central[key]
         vals = {}
         for y in years:
             v, bv = value_at(s, y), value_at(b, y)
-            rel = (v - bv) / abs(bv) * 100 if bv not in (0.0,) and np.isfinite(bv) else float("nan")
+            rel = (v - bv) / abs(bv) * 100 if bv != 0.0 and np.isfinite(bv) else float("nan")
             vals[y] = (v, bv, rel)
         out.append(Card(key, ind.label_en, ind.label_zh, ind.units, vals, key in LOWER_IS_BETTER))
     return out
@@ -293,18 +294,50 @@ def red_lines(ds: xr.Dataset, lever_values: dict[str, float], geography: str) ->
 # ------------------------------------------------------------------------------------------------
 # Compare
 # ------------------------------------------------------------------------------------------------
-def comparison_table(results: dict[str, xr.Dataset], geography: str, keys=HEADLINE, years=(2035, 2060),
+def comparison_table(summaries: dict[str, "Summary"], keys=HEADLINE, years=(2035, 2060),
                      lang: str = "en") -> pd.DataFrame:
+    """Rows: indicator (year); columns: units + one per scenario summary."""
     rows = []
     for key in keys:
         ind = indicators.ALL_INDICATORS[key]
         label = ind.label_zh if lang == "zh" else ind.label_en
         for y in years:
             row = {"indicator": f"{label} ({y})", "units": ind.units}
-            for name, ds in results.items():
-                row[name] = value_at(central(ds, key, geography), y)
+            for name, summ in summaries.items():
+                row[name] = value_at(summ.central[key], y)
             rows.append(row)
     return pd.DataFrame(rows).set_index("indicator")
+
+
+# ------------------------------------------------------------------------------------------------
+# Summary: everything the page shows for one run and one geography (small, cacheable)
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Summary:
+    geography: str
+    central: pd.DataFrame  # index year, one column per indicator key
+    bands: dict  # indicator key -> DataFrame(year, lo, hi); empty without an ensemble
+    references: dict  # indicator key -> [(i18n label key, DataFrame(year, value))]
+    red_lines: list
+    n_samples: int = 1
+    digest: str = ""  # fingerprint of the central run (see results_digest)
+
+
+def summarise(ds: xr.Dataset, lever_values: dict[str, float], geography: str) -> Summary:
+    first = ds.isel(sample=[0])
+    cols = {}
+    for key, ind in indicators.ALL_INDICATORS.items():
+        if ind.numerator in ds and (not ind.denominator or ind.denominator in ds):
+            cols[key] = indicators.indicator(first, key, geography).isel(sample=0).values
+    years = pd.Index(ds.time.values.astype(int), name="year")
+    central_frame = pd.DataFrame(cols, index=years)
+    bands = {}
+    if ds.sizes.get("sample", 1) >= 3:
+        for key in cols:
+            bands[key] = band(ds, key, geography)
+    refs = {key: reference_lines(first, lever_values, key, geography) for key in cols}
+    return Summary(geography, central_frame, bands, refs, red_lines(first, lever_values, geography),
+                   int(ds.sizes.get("sample", 1)), results_digest(first))
 
 
 # ------------------------------------------------------------------------------------------------
