@@ -42,6 +42,16 @@ def _select(names, available, what, where):
     return list(names)
 
 
+def _preset_levers(name: str) -> dict[str, float]:
+    key = (name, scenarios_mod.SCENARIO_DIR)
+    if key not in _PRESET_CACHE:
+        _PRESET_CACHE[key] = dict(scenarios_mod.load(name).levers)
+    return _PRESET_CACHE[key]
+
+
+_PRESET_CACHE: dict = {}
+
+
 def build(spec: MatrixSpec, model_path) -> Matrix:
     """Expand a matrix spec into unique scenarios (identical parameter sets are run once)."""
     where = f"matrix '{spec.name}'"
@@ -63,7 +73,7 @@ def build(spec: MatrixSpec, model_path) -> Matrix:
         out.append(Scenario(name, values))
 
     for preset in presets:
-        base = dict(scenarios_mod.load(preset).levers)
+        base = dict(_preset_levers(preset))
         base.update(spec.set)
         add(preset, base)
         for lv in oat_levers:

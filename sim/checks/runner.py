@@ -229,17 +229,19 @@ def evaluate_finite(check: CheckSpec, compiled, matrix: matrix_mod.Matrix) -> tu
         times = ds["time"].values
         for name, da in ds.data_vars.items():
             other = [d for d in da.dims if d not in ("sample", "time")]
-            vals = da.transpose("sample", "time", *other).values.reshape(n, len(times), -1)
+            raw = da.transpose("sample", "time", *other).values
+            vals = raw.reshape(n, len(times), -1)
             bad = ~np.isfinite(vals)
             if not bad.any():
                 continue
+            shape = raw.shape[2:]
             for s in np.flatnonzero(bad.any(axis=(1, 2))):
                 t = int(np.argmax(bad[s].any(axis=1)))
                 cell = int(np.argmax(bad[s, t]))
                 region = None
                 if other:
-                    coords = da.transpose("sample", "time", *other).stack(_c=other)["_c"].values[cell]
-                    region = ",".join(coords) if isinstance(coords, tuple) else str(coords)
+                    idx = np.unravel_index(cell, shape)
+                    region = ",".join(str(da[d].values[i]) for d, i in zip(other, idx))
                 key = start + s
                 if key not in failing or times[t] < failing[key][0]:
                     failing[key] = (float(times[t]), f"{name} = {vals[s, t, cell]}", region)
