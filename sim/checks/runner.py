@@ -282,13 +282,25 @@ def run_suite(suite: CheckSuite | Path | str = DEFAULT_CHECKS, model_path: Path 
                 if c.when_ast is not None:
                     needed |= expr_mod.names(c.when_ast)
         ds = None
+        unknown = set()
+        for name in needed:
+            try:
+                compiled.resolve(name)
+            except Exception:
+                unknown.add(name)
+        for c in mchecks:
+            bad = sorted(unknown & (expr_mod.names(c.assert_ast) if c.kind == "assert" else set())
+                         | unknown & (expr_mod.names(c.when_ast) if c.when_ast is not None else set()))
+            if bad:
+                results[(c.id, mname)] = CheckResult(c, mname, len(mx), error=f"unknown model variable(s): {', '.join(bad)}")
+        needed -= unknown
         if needed:
             params, n = matrix_mod.engine_params(mx, compiled)
             try:
                 ds = compiled.run(params, n=n, outputs=sorted(needed))
             except Exception as exc:  # an unknown variable in a predicate, an engine failure
                 for c in mchecks:
-                    results[(c.id, mname)] = CheckResult(c, mname, len(mx), error=f"run failed: {exc}")
+                    results.setdefault((c.id, mname), CheckResult(c, mname, len(mx), error=f"run failed: {exc}"))
                 continue
         for c in mchecks:
             if (c.id, mname) in results:
