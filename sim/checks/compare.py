@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import levers as levers_mod
 from ..errors import OasisError
-from ..model import REPO_ROOT
+from ..model import DEFAULT_MODEL
 from . import matrix as matrix_mod
 
 DEFAULT_SAMPLES = 16
@@ -81,7 +81,8 @@ def resolve_model(spec: str | Path, workdir: Path) -> tuple[Path, str]:
     if ":" in text:
         rev, rel = text.split(":", 1)
         try:
-            out = subprocess.run(["git", "show", f"{rev}:{rel}"], cwd=REPO_ROOT, capture_output=True, check=True)
+            out = subprocess.run(["git", "show", f"{rev}:{rel}"], cwd=DEFAULT_MODEL.resolve().parents[1],
+                                 capture_output=True, check=True)
         except (subprocess.CalledProcessError, FileNotFoundError) as exc:
             err = getattr(exc, "stderr", b"") or b""
             raise OasisError(f"cannot read {text!r} from git: {err.decode(errors='replace').strip() or exc}") from None

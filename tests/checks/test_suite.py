@@ -9,6 +9,7 @@ import pytest
 from sim.checks import matrix as matrix_mod
 from sim.checks import run_suite
 from sim.checks.spec import load_suite
+from sim.model import DEFAULT_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_matrices_cover_presets_and_every_lever_extreme():
     from sim import levers, scenarios
 
     suite = load_suite()
-    mx = matrix_mod.build(suite.matrices["presets_oat"], "sd_models/tianshan.mdl")
+    mx = matrix_mod.build(suite.matrices["presets_oat"], DEFAULT_MODEL)
     names = set(mx.names)
     assert set(scenarios.available()) <= names
     for preset in scenarios.available():  # every lever extreme on every preset (duplicates run once)
@@ -46,7 +47,7 @@ def test_matrices_cover_presets_and_every_lever_extreme():
             for v in (lv.low, lv.high):
                 want = {**base, lv.name: v}
                 assert any(s.params == want for s in mx.scenarios), (preset, lv.name, v)
-    pm = matrix_mod.build(suite.matrices["parameters_oat"], "sd_models/tianshan.mdl")
+    pm = matrix_mod.build(suite.matrices["parameters_oat"], DEFAULT_MODEL)
     assert len(pm) >= 2 * len(levers.parameters()) - 5
 
 
