@@ -205,8 +205,12 @@ def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
 def analyse_job(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, n: int,
                 outputs: Sequence[str], years: Sequence[int], scalar_mask: Sequence[bool],
                 report_years: Sequence[int], options: MethodOptions,
-                settings: AnalysisSettings) -> tuple[pd.DataFrame, list[str]]:
-    """Indices for every output × year (scalar outputs once, year = NA)."""
+                settings: AnalysisSettings, analysis_years: Sequence[int] | None = None
+                ) -> tuple[pd.DataFrame, list[str]]:
+    """Indices for every output × year (scalar outputs once, year = NA).
+
+    ``analysis_years`` restricts the per-year analysis (None = all ``years``).
+    """
     jobs = []
     rows = X.shape[0]
     for o, label in enumerate(outputs):
@@ -214,6 +218,8 @@ def analyse_job(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, n: int
             jobs.append((Task(label, None, True, n, rows), Y[:, o, 0]))
             continue
         for yi, year in enumerate(years):
+            if analysis_years is not None and year not in analysis_years:
+                continue
             jobs.append((Task(label, int(year), year in report_years, n, rows),
                          np.ascontiguousarray(Y[:, o, yi])))
     return run_tasks(method, problem, X, options, settings, jobs)

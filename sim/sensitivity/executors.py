@@ -122,16 +122,26 @@ class ProcessPoolBackend(Backend):
         attempts: dict[int, int] = {}
         in_flight: dict[Future, Task] = {}
 
-        def submit(task: Task):
+        def submit(task: Task) -> bool:
+            """Submit; False if the pool turned out to be broken (task goes back, uncharged)."""
             idx, start, stop = task
+            try:
+                fut = pool.submit(evaluate_chunk, evaluator, X[start:stop])
+            except BrokenProcessPool:
+                queue.append(task)
+                return False
             attempts[idx] = attempts.get(idx, 0) + 1
-            in_flight[pool.submit(evaluate_chunk, evaluator, X[start:stop])] = task
+            in_flight[fut] = task
+            return True
 
         while queue or in_flight:
-            while queue and len(in_flight) < self.max_in_flight:
-                submit(queue.pop())
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
+            while queue and len(in_flight) < self.max_in_flight and not broken:
+                broken = not submit(queue.pop())
+            if in_flight:
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            else:
+                done = set()
             for fut in done:
                 task = in_flight.pop(fut)
                 idx, start, stop = task

@@ -65,6 +65,9 @@ class JobSpec:
     report_years: Sequence[int] | None = None
     aggregates: Mapping[str, Sequence[str]] | None = None
     analyse: bool = True
+    # Per-year indices for every year (True) or only the report years (False).  None: every
+    # year, except for delta whose KDE bootstrap costs ~25 s per output-year at 30 factors.
+    analyse_every_year: bool | None = None
     convergence: bool = True
     report: bool = True
     retries: int = 2
@@ -363,47 +366,50 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     # 3. Output directory: fresh, or a matching job when resuming.
     old = _check_out_dir(store, manifest, spec.resume)
     backend = None
-    if "://" in parse_scheduler(spec.scheduler):
-        # Connect before writing anything, so an unreachable scheduler leaves no half-made job.
-        backend = make_backend(spec.scheduler, spec.workers, spec.retries)
-    removed = store.clean_tmp()
-    if removed:
-        warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
-    row_shape = (len(outputs), len(years))
-    if old is None:
-        manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
-        manifest["status"] = "running"
-        store.write_samples(X)
-        store.write_manifest(manifest)
-        done: set[int] = set()
-    else:
-        manifest = {**old, **{k: manifest[k] for k in manifest if k not in ("created",)},
-                    "status": "running"}
-        store.write_manifest(manifest)
-        done = store.finished_chunks(layout, row_shape, warn=warn)
+    try:
+        if "://" in parse_scheduler(spec.scheduler):
+            # Connect before writing anything, so an unreachable scheduler leaves no half-made job.
+            backend = make_backend(spec.scheduler, spec.workers, spec.retries)
+        removed = store.clean_tmp()
+        if removed:
+            warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
+        row_shape = (len(outputs), len(years))
+        if old is None:
+            manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+            manifest["status"] = "running"
+            store.write_samples(X)
+            store.write_manifest(manifest)
+            done: set[int] = set()
+        else:
+            manifest = {**old, **{k: manifest[k] for k in manifest if k not in ("created",)},
+                        "status": "running"}
+            store.write_manifest(manifest)
+            done = store.finished_chunks(layout, row_shape, warn=warn)
 
-    # 4. Evaluate the missing chunks; persist each as it arrives.
-    todo = [(i, a, b) for i, (a, b) in sorted(layout.items()) if i not in done]
-    resumed_rows = sum(layout[i][1] - layout[i][0] for i in done)
-    tracker = ProgressTracker(n_rows, len(layout), resumed_rows, len(done), progress)
-    tracker.emit("evaluate")
-    backend_name, n_workers = "none", 0
-    t_eval = time.monotonic()
-    if todo:
-        backend = backend or make_backend(spec.scheduler, spec.workers, spec.retries)
-        backend_name, n_workers = backend.name, backend.workers
-        if spec.workers and "://" in spec.scheduler:
-            warn("--workers is ignored with an external scheduler: the cluster decides.")
+        # 4. Evaluate the missing chunks; persist each as it arrives.
+        todo = [(i, a, b) for i, (a, b) in sorted(layout.items()) if i not in done]
+        resumed_rows = sum(layout[i][1] - layout[i][0] for i in done)
+        tracker = ProgressTracker(n_rows, len(layout), resumed_rows, len(done), progress)
+        tracker.emit("evaluate")
+        backend_name, n_workers = "none", 0
+        t_eval = time.monotonic()
+        if todo:
+            backend = backend or make_backend(spec.scheduler, spec.workers, spec.retries)
+            backend_name, n_workers = backend.name, backend.workers
+            if spec.workers and "://" in spec.scheduler:
+                warn("--workers is ignored with an external scheduler: the cluster decides.")
 
-        def on_result(idx: int, Y_chunk: np.ndarray) -> None:
-            a, b = layout[idx]
-            store.write_chunk(idx, a, b, Y_chunk)
-            tracker.chunk_done(b - a)
+            def on_result(idx: int, Y_chunk: np.ndarray) -> None:
+                a, b = layout[idx]
+                store.write_chunk(idx, a, b, Y_chunk)
+                tracker.chunk_done(b - a)
 
-        with backend:
             backend.run(evaluator, X, todo, on_result)
-    elif backend is not None:
-        backend.close()
+    finally:
+        # Also on Ctrl-C / errors: stop workers (or a LocalCluster we started); finished
+        # chunks are already on disk for --resume.
+        if backend is not None:
+            backend.close()
     eval_seconds = time.monotonic() - t_eval
 
     # 5. Assemble from disk (the exact bytes a later --resume would see) and analyse.
@@ -416,8 +422,15 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     indices, conv, conv_summary = empty, empty, empty
     if spec.analyse:
         tracker.emit("analyse")
+        every = spec.analyse_every_year
+        if every is None:
+            every = spec.method != "delta"
+            if not every and len(years) > len(report_years):
+                warn(f"delta: per-year indices computed for the report years {report_years} only "
+                     "(its bootstrap is slow); set analyse_every_year=True for all years.")
         indices, errors = analyse_job(spec.method, problem, X, Y, spec.n, outputs, years,
-                                      evaluator.scalar_mask, report_years, options, settings)
+                                      evaluator.scalar_mask, report_years, options, settings,
+                                      analysis_years=None if every else report_years)
         for e in errors:
             warn(e)
         store.write_csv("indices.csv", indices)

@@ -61,6 +61,23 @@ def test_dask_local_cluster_equals_local(tmp_path, helpers, ishigami_factors):
     assert ev[-1].eta == 0.0
 
 
+def test_existing_cluster_by_address_equals_local(tmp_path, helpers, ishigami_factors):
+    """--scheduler tcp://… path: connect to a cluster we did not start (and leave it running)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    ref = run_job(_spec(helpers, ishigami_factors, tmp_path / "ref", chunk_size=128))
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        res = run_job(_spec(helpers, ishigami_factors, tmp_path / "tcp", chunk_size=200,
+                            scheduler=cluster.scheduler_address))
+        assert res.backend == "dask" and res.workers == 2
+        assert cluster.scheduler_address.startswith("tcp://")
+        assert len(cluster.scheduler_info["workers"]) == 2  # still up: not ours to close
+    _same(ref, res)
+
+
 def test_dask_worker_death_is_retried(tmp_path, helpers, ishigami_factors):
     marker = tmp_path / "m"
     marker.mkdir()
