@@ -83,6 +83,12 @@ class _Scheduler:
         return need
 
     # ----------------------------------------------------------- emitters
+    def obj_init(self, o):
+        return list(o.init_stmts)
+
+    def obj_out(self, o):
+        return list(o.out_stmts)
+
     def var_stmts(self, ident):
         v = self.vars[ident]
         if ident in self.ts:
@@ -111,11 +117,11 @@ class _Scheduler:
             o = self.objs[node]
             for d in sorted(o.init_deps):
                 self.emit_init(d, out, done, stack)
-            out.extend(o.init_stmts)
+            out.extend(self.obj_init(o))
             if not o.init_sets_out:
                 for d in sorted(o.out_deps):
                     self.emit_init(d, out, done, stack)
-                out.extend(o.out_stmts)
+                out.extend(self.obj_out(o))
         else:
             v = self.vars[node]
             if v.kind not in ("constant", "control") and node not in self.ts:
@@ -139,7 +145,7 @@ class _Scheduler:
             o = self.objs[node]
             for d in sorted(o.out_deps):
                 self.emit_run(d, out, done, only_dynamic, stack)
-            out.extend(o.out_stmts)
+            out.extend(self.obj_out(o))
         else:
             for d in sorted(self.run_deps(node)):
                 self.emit_run(d, out, done, only_dynamic, stack)
@@ -265,3 +271,133 @@ def generate_control(ir: ModelIR) -> str:
     L.append("    return {%s}" % ", ".join("%r: c_%s" % (c, c)
                                              for c in CONTROL_VARS))
     return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# fused numba kernel
+# ---------------------------------------------------------------------------
+class _NbScheduler(_Scheduler):
+    """Same schedule, per-sample scalar statements (``nb_*`` fields).
+
+    Every variable is computed (no pruning) so one compiled kernel serves
+    any choice of outputs; ``WANT`` selects what is stored."""
+
+    def __init__(self, ir, ts_params):
+        outs = [k for k, v in ir.vars.items() if v.kind != "lookup"]
+        super().__init__(ir, outs, ts_params)
+        self.consts = [k for k, v in ir.vars.items() if v.kind == "constant"]
+        self.ts_list = sorted(ts_params)
+
+    def var_stmts(self, ident):
+        v = self.vars[ident]
+        if ident in self.ts:
+            i = self.ts_list.index(ident)
+            e = "np.interp(t, TSI[%d], TSV[%d])" % (i, i)
+            if not v.dims:
+                return ["v_%s = %s" % (ident, e)]
+            return ["_tsv = %s" % e, "v_%s.fill(_tsv)" % ident]
+        if v.kind == "constant":
+            i = self.consts.index(ident)
+            # (int64 index: mixing numba's prange index with 0 gives float)
+            return ["v_%s = CS[%d][si if CS[%d].shape[0] > 1 else 0]" % (
+                ident, i, i)]
+        if v.kind == "control":
+            return ["v_%s = c_%s" % (ident, ident)]
+        if v.kind == "lookup":
+            raise UnsupportedConstruct("lookup used as a value", v.name)
+        return list(v.nb_stmts)
+
+    def obj_init(self, o):
+        return list(o.nb_init)
+
+    def obj_out(self, o):
+        return list(o.nb_out)
+
+    def generate(self) -> str:
+        need = self.needed()
+        objs = [o for o in self.objs if o in need]
+        for n in need:
+            self.is_dynamic(n)
+        body = []
+        b = body.append
+        for i, c in enumerate(CONTROL_VARS):
+            b("c_%s = ctl[%d]" % (c, i))
+        b("dt = c_time_step")
+        b("t = times[0]")
+        b("si = s")
+        # per-sample array allocations (ts constants with dims too)
+        for ident in sorted(need):
+            v = self.vars.get(ident)
+            if v is None:
+                continue
+            if v.kind not in ("constant", "control", "lookup") or \
+                    (ident in self.ts and v.dims):
+                if ident in self.ts and v.dims:
+                    b("v_%s = np.empty(%s)" % (ident, v.shape))
+                else:
+                    body.extend(v.nb_alloc)
+        done_init = set()
+        init_code = []
+        for o in objs:
+            self.emit_init(o, init_code, done_init)
+        body.extend(init_code)
+        done = {n for n in done_init if not self.is_dynamic(n)}
+        static_code = []
+        for n in sorted(need):
+            if not self.is_dynamic(n) and n not in self.objs:
+                self.emit_run(n, static_code, done, only_dynamic=False)
+        body.extend(static_code)
+        b("j = 0")
+        b("for k in range(last + 1):")
+        loop = ["t = times[k]"]
+        ldone = set()
+        for n in sorted(need):
+            self.emit_run(n, loop, ldone, only_dynamic=True)
+        loop.append("if save[k]:")
+        for i, name in enumerate(self.outputs):
+            loop.append("    if WANT[%d]:" % i)
+            if self.vars[name].dims:
+                loop.append("        OS[%d][s, j] = v_%s" % (i, name))
+            else:
+                loop.append("        OS[%d][s, j] = v_%s" % (i, name))
+        loop.append("    j += 1")
+        loop.append("if k == last:")
+        loop.append("    break")
+        dyn_objs = [o for o in objs if self.objs[o].dynamic]
+        for o in dyn_objs:
+            loop.extend(self.objs[o].nb_ddt)
+        for o in dyn_objs:
+            loop.extend(self.objs[o].nb_upd)
+        body.extend(_indent(loop, 1))
+        src = [
+            "import numpy as np",
+            "import numba",
+            "from sim.engine import nbfunctions as F",
+            "",
+            "",
+            "@numba.njit(cache=True, nogil=True, error_model='numpy')",
+            "def kernel(s0, s1, times, save, ctl, CS, TSI, TSV, OS, WANT, "
+            "ERR):",
+            "    last = times.shape[0] - 1",
+            "    for s in range(s0, s1):",
+        ]
+        src.extend(_indent(body, 2))
+        return "\n".join(src) + "\n"
+
+
+def _indent(stmts, level):
+    out = []
+    pad = "    " * level
+    for st in stmts:
+        for line in st.split("\n"):
+            out.append(pad + line)
+    return out
+
+
+def generate_kernel(ir: ModelIR, ts_params=()):
+    """Source of the numba module for ``ts_params``; also returns the order
+    of constants (``CS`` tuple), time series (``TSI``/``TSV``) and outputs
+    (``OS``/``WANT``) the kernel expects."""
+    s = _NbScheduler(ir, ts_params)
+    src = s.generate()
+    return src, s.consts, s.ts_list, s.outputs

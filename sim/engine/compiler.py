@@ -37,7 +37,7 @@ import numpy as np
 from .errors import EngineError, UnsupportedConstruct
 
 # bump whenever generated code / IR changes meaning (invalidates disk cache)
-ENGINE_VERSION = "8"
+ENGINE_VERSION = "9"
 
 SMALL_VENSIM = 1e-6
 CONTROL_VARS = ("initial_time", "final_time", "time_step", "saveper")
@@ -46,19 +46,46 @@ CONTROL_VARS = ("initial_time", "final_time", "time_step", "saveper")
 # --------------------------------------------------------------------------
 # IR
 # --------------------------------------------------------------------------
+PH_OPEN, PH_CLOSE = "\u27e8", "\u27e9"
+
+
+def ph(dim: str) -> str:
+    """Placeholder for the loop index of ``dim`` in element templates."""
+    return PH_OPEN + dim + PH_CLOSE
+
+
+def fill(template: str, env: dict) -> str:
+    """Replace dimension placeholders by index expressions."""
+    for dim, idx in env.items():
+        template = template.replace(ph(dim), idx)
+    if PH_OPEN in template:
+        raise UnsupportedConstruct("internal: unresolved dimension",
+                                   template)
+    return template
+
+
 @dataclass
 class Expr:
-    """A compiled expression: numpy source + pysd-style subscript dict."""
+    """A compiled expression.
+
+    ``code`` is vectorised numpy source (arrays with a leading sample axis);
+    ``el`` is the same expression for ONE sample and ONE subscript element,
+    with ``⟨dim⟩`` placeholders for the element indices (used by the fused
+    numba kernel); ``pre`` are statements ``el`` needs first (reductions).
+    """
     code: str
     subs: dict
     deps: set
     arr: bool          # True -> ndarray with leading sample axis
     order: int = 0     # pysd arithmetic order, used for parenthesising
+    el: str = None
+    pre: list = field(default_factory=list)
 
 
 @dataclass
 class VarNode:
-    """One model variable (pysd "element")."""
+    """One model variable (pysd "element").  ``nb_*`` fields hold the
+    per-sample scalar statements of the numba backend."""
     ident: str                 # pysd python name
     name: str                  # original Vensim name
     dims: list                 # element dimension names
@@ -72,6 +99,8 @@ class VarNode:
     default: object = None     # constants: default value, shape (1, *dims)
     is_control: bool = False
     comp_types: list = field(default_factory=list)
+    nb_stmts: list = field(default_factory=list)
+    nb_alloc: list = field(default_factory=list)
 
     @property
     def shape(self):
@@ -95,6 +124,10 @@ class ObjNode:
     dynamic: bool = True       # False for INITIAL (constant after init)
     init_sets_out: bool = False  # init_stmts already assign o_<ident>
     flow_deps: set = field(default_factory=set)  # integ flows (metadata)
+    nb_init: list = field(default_factory=list)
+    nb_out: list = field(default_factory=list)
+    nb_ddt: list = field(default_factory=list)
+    nb_upd: list = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +168,7 @@ def _lower(e: Expr, new_order: int) -> None:
     """pysd's BuildAST.lower_order: add parentheses when needed."""
     if e.order >= new_order and e.order != 0 and new_order != 0:
         e.code = "(%s)" % e.code
+        e.el = "(%s)" % e.el
         e.order = 0
 
 
@@ -170,6 +204,7 @@ def _align(e: Expr, target: dict, where="") -> Expr:
                 f"for dimension {d!r}", where)
     if src == tgt:
         return e
+    # the element template indexes by dimension name: nothing to re-lay
     code = e.code
     present = [d for d in tgt if d in e.subs]
     if present != src:
@@ -178,13 +213,40 @@ def _align(e: Expr, target: dict, where="") -> Expr:
     if len(present) != len(tgt):
         idx = ", ".join(":" if d in e.subs else "None" for d in tgt)
         code = "%s[:, %s]" % (_paren(code), idx)
-    return Expr(code, dict(target), e.deps, True, 0)
+    el = e.el if e.order == 0 else "(%s)" % e.el
+    return Expr(code, dict(target), e.deps, True, 0, el, e.pre)
 
 
 def _paren(code: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z_0-9\.]*", code):
         return code
     return "(%s)" % code
+
+
+def _pres(*exprs):
+    out = []
+    for e in exprs:
+        for p in e.pre:
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def nb_loops(target: str, el: str, keys: list, shape: tuple, pre=()):
+    """Per-sample numba statements assigning ``target[...] = el`` for every
+    element of ``shape`` (``keys`` name the dims used in ``el``)."""
+    lines = list(pre)
+    if not keys:
+        lines.append("%s = float(%s)" % (target, el))
+        return lines
+    env = {}
+    for d, (k, n) in enumerate(zip(keys, shape)):
+        lines.append("    " * d + "for _i%d in range(%d):" % (d, n))
+        env[k] = "_i%d" % d
+    idx = ", ".join("_i%d" % d for d in range(len(keys)))
+    lines.append("    " * len(keys) + "%s[%s] = %s" % (target, idx,
+                                                      fill(el, env)))
+    return lines
 
 
 def _as_arr(e: Expr) -> str:
@@ -208,6 +270,7 @@ class ModelCompiler:
         self.objs = {}
         self.control = {}
         self._kcount = 0
+        self._tmp = 0
 
     # -- constants shared with the generated code ---------------------------
     def const(self, value, prefix="K") -> str:
@@ -393,6 +456,8 @@ class ModelCompiler:
             len(comp_exprs) == 1 and not comp_exprs[0][0].subscripts[1]
             and [list(c) for c in comp_exprs[0][1].def_subs.values()]
             == [coords[d] for d in dims])
+        nb = []
+        nb_alloc = []
         if is_control:
             if dims:
                 raise UnsupportedConstruct("subscripted control variable",
@@ -404,11 +469,18 @@ class ModelCompiler:
             e = comp_exprs[0][2]
             if len(comp_exprs) > 1:
                 raise UnsupportedConstruct("multiple definitions", el.name)
+            if e.subs:
+                raise UnsupportedConstruct(
+                    "subscripted expression for a scalar variable", el.name)
             stmts.append("%s = %s" % (local, _as_arr(e)))
+            nb.extend(nb_loops(local, e.el, [], (), e.pre))
             deps |= e.deps
         elif full_single:
             comp, ctx, e = comp_exprs[0]
             e2 = ctx.to_component(e)
+            nb_alloc.append("%s = np.empty(%s)" % (local, shape))
+            nb.extend(nb_loops(local, e2.el, list(ctx.def_subs), shape,
+                               e2.pre))
             if e.arr and len(e.subs) == len(dims):
                 # every dimension present: already (S, *shape), no copy
                 stmts.append("%s = %s" % (local, e2.code))
@@ -418,8 +490,10 @@ class ModelCompiler:
         else:
             # element defined piece by piece (or with :EXCEPT:): assemble
             parts = []
+            nb_alloc.append("%s = np.full(%s, np.nan)" % (local, shape))
             for i, (comp, ctx, e) in enumerate(comp_exprs):
                 e2 = ctx.to_component(e)
+                nb.extend(e2.pre)
                 tmp = "_p%d" % i
                 stmts.append("%s = %s" % (tmp, e2.code))
                 idx = []
@@ -439,6 +513,23 @@ class ModelCompiler:
                 cshape = tuple(len(i_) for i_ in idx)
                 sel = np.ix_(*[np.array(i_) for i_ in idx])
                 submask = mask[sel]
+                # numba: loop over the component's elements
+                keys = list(ctx.def_subs)
+                env = {}
+                ind = 0
+                for d, (k, n_) in enumerate(zip(keys, cshape)):
+                    nb.append("    " * d + "for _c%d in range(%d):" % (d, n_))
+                    env[k] = "_c%d" % d
+                    ind = d + 1
+                tgt = ", ".join("%s[_c%d]" % (self.const(np.array(i_), "I"),
+                                               d) for d, i_ in enumerate(idx))
+                body = "%s[%s] = %s" % (local, tgt, fill(e2.el, env))
+                if not submask.all():
+                    mname = self.const(submask, "M")
+                    nb.append("    " * ind + "if %s[%s]:" % (
+                        mname, ", ".join("_c%d" % d for d in range(ind))))
+                    ind += 1
+                nb.append("    " * ind + body)
                 parts.append((tmp, self.const(mask, "M"),
                               self.const(submask, "M"), cshape,
                               bool(submask.all())))
@@ -465,7 +556,8 @@ class ModelCompiler:
             ident=ident, name=el.name, dims=dims, coords=coords,
             stmts=stmts, deps=deps, kind=kind, units=el.units or "",
             documentation=el.documentation or "", limits=el.limits,
-            is_control=is_control, comp_types=kinds)
+            is_control=is_control, comp_types=kinds, nb_stmts=nb,
+            nb_alloc=nb_alloc)
         if kind == "constant":
             node.default = self._eval_constant(node)
         if is_control:
@@ -518,7 +610,7 @@ class _Ctx:
         for ck, ek, cc in zip(ckeys, ekeys, self.def_subs.values()):
             target[ck] = list(cc)
         if not e.arr:
-            return Expr(e.code, target, e.deps, False)
+            return Expr(e.code, target, e.deps, False, 0, e.el, e.pre)
         # rename expression dims that use element names to component names
         ren = {}
         for d in e.subs:
@@ -534,6 +626,9 @@ class _Ctx:
                           f"expression has dimension {d!r}, variable is "
                           f"defined over {ckeys}")
         subs = {ren.get(d, d): list(c) for d, c in e.subs.items()}
+        el = e.el
+        for old, new in ren.items():
+            el = el.replace(ph(old), ph(new))
         for d, c in subs.items():
             if list(target[d]) != c:
                 if len(c) == len(target[d]):
@@ -541,7 +636,8 @@ class _Ctx:
                 else:
                     self.fail("dimension mismatch",
                               f"{d}: {c} vs {target[d]}")
-        return _align(Expr(e.code, subs, e.deps, True), target, self.name)
+        return _align(Expr(e.code, subs, e.deps, True, 0, el, e.pre),
+                      target, self.name)
 
     def reshape_full(self, e: Expr) -> Expr:
         """pysd ``reshape(def_subs, final_element=True)`` for stateful args."""
@@ -561,7 +657,7 @@ class _Ctx:
     # ---------------------------------------------------------------- visit
     def visit(self, ast) -> Expr:
         if isinstance(ast, (bool, int, float, np.integer, np.floating)):
-            return Expr(_num(ast), {}, set(), False)
+            return Expr(_num(ast), {}, set(), False, 0, _num(ast))
         if isinstance(ast, np.ndarray):
             return self.v_array(ast)
         meth = getattr(self, "v_" + type(ast).__name__, None)
@@ -578,8 +674,9 @@ class _Ctx:
         final_subs, _ = self.sm.simplify_subscript_input(
             self.def_subs, self.el.subscripts)
         name = self.c.const(arr[None, ...], "K")
+        el = "%s[0, %s]" % (name, ", ".join(ph(k) for k in final_subs))
         return Expr(name, {k: list(v) for k, v in final_subs.items()},
-                    set(), True)
+                    set(), True, 0, el)
 
     def v_GameStructure(self, ast):
         return self.visit(ast.expression)
@@ -629,19 +726,22 @@ class _Ctx:
             _lower(args[-1], 2)
         else:
             _lower(args[-1], order)
+        pre = _pres(*args)
         if len(args) == 1:
             op = operators[0]
             if op == "negative":
                 order = 1
             return Expr(self._ops[op][0] % args[0].code, final, deps, arr,
-                        order)
-        right = args.pop().code
+                        order, self._ops[op][0] % args[0].el, pre)
+        last = args.pop()
+        right, right_el = last.code, last.el
         while args or operators:
             expr = self._ops[operators.pop()][0]
             left = args.pop()
             _lower(left, order)
             right = expr % {"left": left.code, "right": right}
-        return Expr(right, final, deps, arr, order)
+            right_el = expr % {"left": left.el, "right": right_el}
+        return Expr(right, final, deps, arr, order, right_el, pre)
 
     # ------------------------------------------------------------ references
     def v_ReferenceStructure(self, ast, as_lookup=False):
@@ -652,15 +752,16 @@ class _Ctx:
             value, subs = self.c._s2n[ref]
             if subs:
                 name = self.c.const(np.asarray(value)[None, :], "K")
-                return Expr(name, dict(subs), set(), True)
-            return Expr(_num(value), {}, set(), False)
+                return Expr(name, dict(subs), set(), True, 0,
+                            "%s[0, %s]" % (name, ph(list(subs)[0])))
+            return Expr(_num(value), {}, set(), False, 0, _num(value))
         ident = self.ns.cleanspace[ref]
         if ident == "time":
             self.kind = "aux"
-            return Expr("t", {}, {"time"}, False)
+            return Expr("t", {}, {"time"}, False, 0, "t")
         if ident in CONTROL_VARS:
             self.kind = "aux"
-            return Expr("c_" + ident, {}, {ident}, False)
+            return Expr("c_" + ident, {}, {ident}, False, 0, "c_" + ident)
         if ident in self.c.lookups and not as_lookup:
             self.fail("lookup used without argument", ref)
         el = self.c.elements[ident]
@@ -668,14 +769,16 @@ class _Ctx:
         ref_subs = getattr(ast.subscripts, "subscripts", []) or []
         if as_lookup:
             xname, yname, ldims, lcoords = self.c.lookups[ident]
-            base = Expr(yname, {d: lcoords[d] for d in ldims}, set(), True)
+            base = Expr(yname, {d: lcoords[d] for d in ldims}, set(), True,
+                        0, yname)
             orig_dims = ldims
             orig = {d: lcoords[d] for d in ldims}
         else:
             orig_dims = list(el.subscripts)
             orig = {d: list(c) for d, c in zip(orig_dims,
                                                 el.subs_dict.values())}
-            base = Expr("v_" + ident, dict(orig), {ident}, True)
+            base = Expr("v_" + ident, dict(orig), {ident}, True, 0,
+                        "v_" + ident)
         if not ref_subs:
             if orig_dims:
                 self.fail("subscripted variable referenced without "
@@ -697,6 +800,7 @@ class _Ctx:
         basic = [":"]          # leading sample axis
         fancy = []             # (axis position after basic, const name)
         kept = []              # (dim key, coords) kept dims
+        nbidx = []             # per original axis: (kind, data)
         pos = 0
         for (dim, coord), (odim, ocoord) in zip(cur.items(), orig.items()):
             coord = list(coord)
@@ -704,6 +808,7 @@ class _Ctx:
                 if coord[0] not in ocoord:
                     self.fail("subscript %r not in %r" % (coord[0], odim))
                 basic.append(str(ocoord.index(coord[0])))
+                nbidx.append(("int", ocoord.index(coord[0])))
                 continue
             if len(coord) < len(ocoord):
                 try:
@@ -712,13 +817,17 @@ class _Ctx:
                     self.fail("subrange not contained in %r" % odim)
                 if idx == list(range(idx[0], idx[0] + len(idx))):
                     basic.append("%d:%d" % (idx[0], idx[0] + len(idx)))
+                    nbidx.append(("off", idx[0]))
                 else:
                     basic.append(":")
-                    fancy.append((pos, self.c.const(np.array(idx), "I")))
+                    iname = self.c.const(np.array(idx), "I")
+                    fancy.append((pos, iname))
+                    nbidx.append(("take", iname))
             elif len(coord) > len(ocoord):
                 self.fail("reference with more elements than the variable")
             else:
                 basic.append(":")
+                nbidx.append(("full", None))
             kept.append((dim, coord))
             pos += 1
         if any(b != ":" for b in basic):
@@ -742,7 +851,25 @@ class _Ctx:
             final[dim] = coord
         if len(final) != len(kept):
             self.fail("reference with repeated dimension after mapping")
-        return Expr(code, final, base.deps, True)
+        # element template: index the per-sample array (no sample axis)
+        keys = iter(list(final))
+        parts = []
+        for kind, data in nbidx:
+            if kind == "int":
+                parts.append(str(data))
+                continue
+            k = ph(next(keys))
+            if kind == "off":
+                parts.append("%d + %s" % (data, k) if data else k)
+            elif kind == "take":
+                parts.append("%s[%s]" % (data, k))
+            else:
+                parts.append(k)
+        if as_lookup:
+            el = "%s[0, %s, :]" % (base.el, ", ".join(parts))
+        else:
+            el = "%s[%s]" % (base.el, ", ".join(parts))
+        return Expr(code, final, base.deps, True, 0, el)
 
     # ---------------------------------------------------------------- calls
     def v_CallStructure(self, ast):
@@ -772,23 +899,26 @@ class _Ctx:
             code = "np.interp(%s, %s, %s)" % (x.code, xname, table.code)
             if table.code != self.c.lookups[ident][1]:
                 self.fail("lookup subsetting")
-            return Expr(code, dict(x.subs), x.deps, x.arr)
+            el = "F.interp1(%s, %s, %s)" % (x.el, xname, table.el)
+            return Expr(code, dict(x.subs), x.deps, x.arr, 0, el, x.pre)
         final = _merge_subs([x.subs, table.subs], self.name)
         xa = _align(x, final, self.name) if x.arr else x
         ta = _align(table, final, self.name)
         code = "F.interp_nd(%s, %s, %s)" % (xa.code, xname, ta.code)
-        return Expr(code, final, x.deps, True)
+        el = "F.interp1(%s, %s, %s)" % (x.el, xname, table.el)
+        return Expr(code, final, x.deps, True, 0, el, x.pre)
 
     def v_InlineLookupsStructure(self, ast):
         x = self.visit(ast.argument)
         lk = ast.lookups
         xs = np.array(lk.x, dtype=float)
         ys = np.array(lk.y, dtype=float)
-        code = "np.interp(%s, %s, %s)" % (
-            x.code, self.c.const(xs, "LX"), self.c.const(ys, "LY"))
+        lx, ly = self.c.const(xs, "LX"), self.c.const(ys, "LY")
+        code = "np.interp(%s, %s, %s)" % (x.code, lx, ly)
+        el = "F.interp1(%s, %s, %s)" % (x.el, lx, ly)
         if self.kind == "constant":
             self.kind = "aux"
-        return Expr(code, dict(x.subs), x.deps, x.arr)
+        return Expr(code, dict(x.subs), x.deps, x.arr, 0, el, x.pre)
 
     # simple numpy functions --------------------------------------------------
     def _npfunc(self, fmt, *args):
@@ -796,7 +926,9 @@ class _Ctx:
         final, es = self._reorder(es)
         deps = set().union(*[e.deps for e in es]) if es else set()
         code = fmt % tuple(e.code for e in es)
-        return Expr(code, final, deps, any(e.arr for e in es))
+        el = fmt % tuple(e.el for e in es)
+        return Expr(code, final, deps, any(e.arr for e in es), 0, el,
+                    _pres(*es))
 
     def f_abs(self, x): return self._npfunc("np.abs(%s)", x)
     def f_exp(self, x): return self._npfunc("np.exp(%s)", x)
@@ -823,7 +955,7 @@ class _Ctx:
     def f_zidz(self, a, b): return self._npfunc("F.zidz(%s, %s)", a, b)
 
     def f_pi(self):
-        return Expr("np.pi", {}, set(), False)
+        return Expr("np.pi", {}, set(), False, 0, "np.pi")
 
     def f_if_then_else(self, cond, a, b):
         return self._npfunc("F.if_then_else(%s, %s, %s)", cond, a, b)
@@ -840,7 +972,8 @@ class _Ctx:
     def f_ramp(self, slope, start, finish=None):
         if finish is None:
             return self._time_func("F.ramp(t, %s, %s)", slope, start)
-        return self._time_func("F.ramp(t, %s, %s, %s)", slope, start, finish)
+        return self._time_func("F.ramp_to(t, %s, %s, %s)", slope, start,
+                               finish)
 
     def f_pulse(self, start, width):
         e = self._time_func("F.pulse(t, %s, %s)", start, width)
@@ -853,6 +986,14 @@ class _Ctx:
     def f_elmcount(self, x):
         self.fail("ELMCOUNT")
 
+    _acc = {
+        # (initial value, update statement); NaN is skipped like xarray
+        "vsum": ("0.0", "if _x == _x:\n    {a} = {a} + _x"),
+        "vprod": ("1.0", "if _x == _x:\n    {a} = {a} * _x"),
+        "vmin": ("np.nan", "if _x == _x and not ({a} <= _x):\n    {a} = _x"),
+        "vmax": ("np.nan", "if _x == _x and not ({a} >= _x):\n    {a} = _x"),
+    }
+
     def _reduce(self, fn, x):
         e = self.visit(x)
         axes = [i + 1 for i, d in enumerate(e.subs) if d.endswith("!")]
@@ -862,7 +1003,32 @@ class _Ctx:
             self.fail(fn.upper(), "no dimension marked with '!'")
         subs = {d: c for d, c in e.subs.items() if not d.endswith("!")}
         code = "F.%s(%s, %s)" % (fn, e.code, tuple(axes))
-        return Expr(code, subs, e.deps, True)
+        # numba: accumulate in a temporary computed before the statement
+        self.c._tmp += 1
+        tmp = "_r%d" % self.c._tmp
+        init, upd = self._acc[fn]
+        rest = list(subs)
+        rshape = tuple(len(c) for c in subs.values())
+        lines = list(e.pre)
+        if rest:
+            lines.append("%s = np.full(%s, %s)" % (tmp, rshape, init))
+        else:
+            lines.append("%s = %s" % (tmp, init))
+        env = {}
+        order_dims = rest + [d for d in e.subs if d.endswith("!")]
+        for depth, d in enumerate(order_dims):
+            lines.append("    " * depth + "for _j%d in range(%d):" % (
+                depth, len(e.subs[d])))
+            env[d] = "_j%d" % depth
+        ind = "    " * len(order_dims)
+        acc = tmp if not rest else "%s[%s]" % (tmp, ", ".join(
+            env[d] for d in rest))
+        lines.append(ind + "_x = %s" % fill(e.el, env))
+        for ln in upd.format(a=acc).split("\n"):
+            lines.append(ind + ln)
+        el = tmp if not rest else "%s[%s]" % (tmp, ", ".join(
+            ph(d) for d in rest))
+        return Expr(code, subs, e.deps, True, 0, el, ["\n".join(lines)])
 
     def f_sum(self, x): return self._reduce("vsum", x)
     def f_prod(self, x): return self._reduce("vprod", x)
@@ -878,9 +1044,14 @@ class _Ctx:
         i2 = _align(i, final, self.name) if i.arr else i
         # make both branches the same shape (pysd force="equal")
         shape = tuple(len(c) for c in final.values())
+        keys = list(final)
+        o = "o_" + obj
+        nb_alloc = ["%s = np.empty(%s)" % (o, shape)] if keys else []
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="active_initial", owner=self.el.identifier,
             shape=shape,
+            nb_init=nb_alloc + nb_loops(o, i.el, keys, shape, i.pre),
+            nb_out=nb_loops(o, e.el, keys, shape, e.pre),
             init_stmts=["o_%s = F.bcast(%s, %s)" % (obj, i2.code, shape)
                         if final else "o_%s = F.A1(%s)" % (obj, i2.code)],
             init_deps=set(i.deps), init_sets_out=True,
@@ -888,7 +1059,9 @@ class _Ctx:
                        if final else "o_%s = F.A1(%s)" % (obj, e2.code)],
             out_deps=set(e.deps), dynamic=True)
         self.kind = "aux"
-        return Expr("o_" + obj, final, {obj}, True)
+        el = "o_%s[%s]" % (obj, ", ".join(ph(k) for k in keys)) if keys \
+            else "o_" + obj
+        return Expr("o_" + obj, final, {obj}, True, 0, el)
 
     # ---------------------------------------------------------- statefuls
     def _stateful_args(self, **kw):
@@ -899,7 +1072,72 @@ class _Ctx:
         return out
 
     def _obj_expr(self, obj):
-        return Expr("o_" + obj, dict(self.def_subs), {obj}, True)
+        keys = list(self.def_subs)
+        el = "o_%s[%s]" % (obj, ", ".join(ph(k) for k in keys)) if keys \
+            else "o_" + obj
+        return Expr("o_" + obj, dict(self.def_subs), {obj}, True, 0, el)
+
+    # numba helpers for stateful objects ----------------------------------
+    def _nb_keys(self):
+        return list(self.def_subs), self.comp_shape()
+
+    def _nb_set(self, target, e):
+        """``target[...] = e`` over the component shape (or scalar)."""
+        keys, shape = self._nb_keys()
+        return nb_loops(target, e.el, keys, shape, e.pre)
+
+    def _nb_alloc(self, name, lead=None):
+        keys, shape = self._nb_keys()
+        if lead is None:
+            return ["%s = np.empty(%s)" % (name, shape)] if keys else []
+        return ["%s = np.empty((%s,) + %s)" % (name, lead, shape)]
+
+    def _rest_index(self):
+        keys, _ = self._nb_keys()
+        return "".join(", _k%d" % d for d in range(len(keys)))
+
+    def _nb_ew(self, stmts, args=None, lead=None):
+        """Element-wise numba loop.  In ``stmts`` ``{i}`` is the full index
+        (with the order axis ``_l`` if ``lead``), ``{j}`` the element index
+        without it (both include brackets, empty for scalars), and
+        ``{name}`` the element template of ``args[name]``."""
+        keys, shape = self._nb_keys()
+        args = args or {}
+        lines = []
+        for a in args.values():
+            for p_ in a.pre:
+                if p_ not in lines:
+                    lines.append(p_)
+        depth = 0
+        if lead:
+            lines.append("for _l in range(%s):" % lead)
+            depth = 1
+        env = {}
+        for d, (k, n) in enumerate(zip(keys, shape)):
+            lines.append("    " * depth + "for _k%d in range(%d):" % (d, n))
+            env[k] = "_k%d" % d
+            depth += 1
+        ks = ["_k%d" % d for d in range(len(keys))]
+        i = "[%s]" % ", ".join((["_l"] if lead else []) + ks) \
+            if (lead or ks) else ""
+        j = "[%s]" % ", ".join(ks) if ks else ""
+        vals = {name: fill(a.el, env) for name, a in args.items()}
+        for st in stmts:
+            lines.append("    " * depth + st.format(i=i, j=j, **vals))
+        return lines
+
+    def _nb_each(self, body, lead=None):
+        """Loop statements over the component elements (and an optional
+        leading order axis); ``body`` uses ``{i}`` for the index."""
+        keys, shape = self._nb_keys()
+        dims = ([lead] if lead else []) + list(shape)
+        lines = []
+        for d, n in enumerate(dims):
+            lines.append("    " * d + "for _k%d in range(%s):" % (d, n))
+        idx = ", ".join("_k%d" % d for d in range(len(dims)))
+        lines.append("    " * len(dims) + body.format(i=idx) if dims
+                     else body.replace("[{i}]", ""))
+        return lines
 
     def v_IntegStructure(self, ast):
         a = self._stateful_args(flow=ast.flow, initial=ast.initial)
@@ -909,8 +1147,18 @@ class _Ctx:
         upd = "%s = %s + d_%s * dt" % (s, s, obj)
         if ast.non_negative:
             upd = "%s = np.maximum(%s + d_%s * dt, 0)" % (s, s, obj)
+        A = {"F": a["flow"], "I": a["initial"]}
+        upd_nb = "s_%s{i} = s_%s{i} + d_%s{i} * dt" % (obj, obj, obj)
+        if ast.non_negative:
+            upd_nb = "s_%s{i} = np.maximum(s_%s{i} + d_%s{i} * dt, 0.0)" % (
+                obj, obj, obj)
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="integ", owner=self.el.identifier, shape=shape,
+            nb_init=self._nb_alloc(s) + self._nb_alloc("d_" + obj)
+            + self._nb_ew([s + "{i} = {I}"], A),
+            nb_out=["o_%s = %s" % (obj, s)],
+            nb_ddt=self._nb_ew(["d_%s{i} = {F}" % obj], A),
+            nb_upd=self._nb_ew([upd_nb]),
             init_stmts=["%s = F.full_state(%s, n, %s)" % (
                 s, a["initial"].code, shape)],
             init_deps=set(a["initial"].deps),
@@ -927,6 +1175,8 @@ class _Ctx:
         shape = self.comp_shape()
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="initial", owner=self.el.identifier, shape=shape,
+            nb_init=self._nb_alloc("o_" + obj)
+            + self._nb_ew(["o_%s{i} = {I}" % obj], {"I": a["initial"]}),
             init_stmts=["o_%s = F.full_state(%s, n, %s)" % (
                 obj, a["initial"].code, shape)],
             init_deps=set(a["initial"].deps), init_sets_out=True,
@@ -952,8 +1202,21 @@ class _Ctx:
         obj = self.new_obj("_smooth")
         shape = self.comp_shape()
         s, d = "s_" + obj, "d_" + obj
+        A = {"X": a["input"], "T": a["smooth_time"], "I": a["initial"],
+             "R": order}
+        r = "r_" + obj
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="smooth", owner=self.el.identifier, shape=shape,
+            nb_init=order.pre + ["%s = int(%s)" % (r, order.el)]
+            + self._nb_alloc(s, r) + self._nb_alloc(d, r)
+            + self._nb_ew([s + "{i} = {I}"], A, lead=r),
+            nb_out=["o_%s = %s[%s - 1]" % (obj, s, r)],
+            nb_ddt=self._nb_ew([
+                "_tg = {X} if _l == 0 else %s[_l - 1%s]" % (
+                    s, self._rest_index()),
+                "%s{i} = (_tg - %s{i}) * %s / {T}" % (d, s, r)], A, lead=r),
+            nb_upd=self._nb_ew(["%s{i} = %s{i} + %s{i} * dt" % (s, s, d)],
+                               lead=r),
             init_stmts=[
                 "r_%s = %s" % (obj, self._order_value(order, self.name)),
                 "%s = F.stack_state(%s, r_%s, n, %s)" % (
@@ -1002,8 +1265,48 @@ class _Ctx:
             out_deps = set()
             ddt = ["%s, w_%s = F.delayn_ddt(%s, w_%s, %s, %s, r_%s)" % (
                 d, obj, s, obj, a["input"].code, dt_code, obj)]
+        A = {"X": a["input"], "T": a["delay_time"], "I": a["initial"]}
+        r, w, o = "r_" + obj, "w_" + obj, "o_" + obj
+        ri = self._rest_index()
+        keys, _ = self._nb_keys()
+        # delay time of this sample -> order reduction (pysd semantics)
+        nb_init = order.pre + self._nb_alloc("_dt_" + obj) \
+            + self._nb_ew(["_dt_%s{j} = {T}" % obj], A) + [
+                "%s = F.delay_order(int(%s), %s, c_time_step)" % (
+                    r, order.el, ("np.min(_dt_%s)" if keys else "_dt_%s")
+                    % obj),
+                "if %s < 1:" % r,
+                "    ERR[s] = 1",
+                "    %s = 1" % r] \
+            + self._nb_alloc(s, r) + self._nb_alloc(d, r) \
+            + self._nb_ew([s + "{i} = ({I}) * ({T})"], A, lead=r)
+        if keys:
+            nb_init += self._nb_alloc(o)
+        if kind == "delay":
+            nb_out = self._nb_ew(["%s{j} = %s[%s - 1%s] / {T}" % (
+                o, s, r, ri)], A)
+            nb_ddt = self._nb_ew([
+                "_in = {X} if _l == 0 else %s[_l - 1%s] / {T}" % (s, ri),
+                "%s{i} = (_in - %s{i} / {T}) * %s" % (d, s, r)], A, lead=r)
+        else:
+            nb_init += self._nb_alloc(w, r) + self._nb_ew(
+                [w + "{i} = {T}"], A, lead=r)
+            nb_out = self._nb_ew(["%s{j} = %s[%s - 1%s] / %s[0%s]" % (
+                o, s, r, ri, w, ri)], A)
+            # roll the delay times (last to first), new one in front
+            nb_ddt = self._nb_ew([
+                "for _m in range(%s - 1, 0, -1):" % r,
+                "    %s[_m%s] = %s[_m - 1%s]" % (w, ri, w, ri),
+                "%s[0%s] = {T}" % (w, ri)], A) + self._nb_ew([
+                "_in = {X} if _l == 0 else %s[_l - 1%s] / %s[_l - 1%s]" % (
+                    s, ri, w, ri),
+                "%s{i} = (_in - %s{i} / %s{i}) * %s" % (d, s, w, r)],
+                A, lead=r)
         self.c.objs[obj] = ObjNode(
             ident=obj, kind=kind, owner=self.el.identifier, shape=shape,
+            nb_init=nb_init, nb_out=nb_out, nb_ddt=nb_ddt,
+            nb_upd=self._nb_ew(["%s{i} = %s{i} + %s{i} * dt" % (s, s, d)],
+                               lead=r),
             init_stmts=init,
             init_deps=set(a["initial"].deps) | a["delay_time"].deps
             | order.deps,
@@ -1022,9 +1325,23 @@ class _Ctx:
         obj = self.new_obj("_delayfixed")
         shape = self.comp_shape()
         s = "s_" + obj
+        A = {"X": a["input"], "I": a["initial"]}
+        r, q, pn = "r_" + obj, "q_" + obj, "p_" + obj
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="delayfixed", owner=self.el.identifier,
             shape=shape,
+            nb_init=dtime.pre + [
+                "%s = F.delayfixed_order(%s, c_time_step)" % (r, dtime.el),
+                "%s = 0" % pn] + self._nb_alloc(s) + self._nb_alloc(
+                    "d_" + obj) + self._nb_alloc(q, r)
+            + self._nb_ew([s + "{j} = {I}"], A)
+            + self._nb_ew(["%s{i} = %s{j}" % (q, s)], A, lead=r),
+            nb_out=["o_%s = %s" % (obj, s)],
+            nb_ddt=self._nb_ew(["d_%s{j} = {X}" % obj], A),
+            nb_upd=self._nb_ew(["%s[%s%s] = d_%s{j}" % (
+                q, pn, self._rest_index(), obj)]) + [
+                "%s = (%s + 1) %% %s" % (pn, pn, r)] + self._nb_ew([
+                    "%s{j} = %s[%s%s]" % (s, q, pn, self._rest_index())]),
             init_stmts=[
                 "r_%s = F.delayfixed_order(%s, c_time_step, %r)" % (
                     obj, dtime.code, self.name),
@@ -1051,9 +1368,19 @@ class _Ctx:
         obj = self.new_obj("_sampleiftrue")
         shape = self.comp_shape()
         s = "s_" + obj
+        A = {"C": a["condition"], "X": a["input"], "I": a["initial"]}
+        keys, _ = self._nb_keys()
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="sampleiftrue", owner=self.el.identifier,
             shape=shape,
+            nb_init=self._nb_alloc(s) + self._nb_alloc("d_" + obj)
+            + (self._nb_alloc("o_" + obj) if keys else [])
+            + self._nb_ew([s + "{j} = {I}"], A),
+            nb_out=self._nb_ew(["o_%s{j} = F.if_then_else({C}, {X}, %s{j})"
+                                % (obj, s)], A),
+            nb_ddt=self._nb_ew(["d_%s{j} = F.if_then_else({C}, {X}, %s{j})"
+                                % (obj, s)], A),
+            nb_upd=self._nb_ew(["%s{j} = %s{j} * 0 + d_%s{j}" % (s, s, obj)]),
             init_stmts=["%s = F.full_state(%s, n, %s)" % (
                 s, a["initial"].code, shape)],
             init_deps=set(a["initial"].deps),
@@ -1074,8 +1401,18 @@ class _Ctx:
         shape = self.comp_shape()
         s, d = "s_" + obj, "d_" + obj
         inp, at = a["input"].code, a["average_time"].code
+        A = {"X": a["input"], "T": a["average_time"],
+             "G": a["initial_trend"]}
+        keys, _ = self._nb_keys()
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="trend", owner=self.el.identifier, shape=shape,
+            nb_init=self._nb_alloc(s) + self._nb_alloc(d)
+            + (self._nb_alloc("o_" + obj) if keys else [])
+            + self._nb_ew([s + "{j} = ({X}) / (1 + ({G}) * ({T}))"], A),
+            nb_out=self._nb_ew(["o_%s{j} = F.zidz(({X}) - %s{j}, ({T}) * "
+                                "np.abs(%s{j}))" % (obj, s, s)], A),
+            nb_ddt=self._nb_ew([d + "{j} = (({X}) - %s{j}) / ({T})" % s], A),
+            nb_upd=self._nb_ew(["%s{j} = %s{j} + %s{j} * dt" % (s, s, d)]),
             init_stmts=["%s = F.full_state((%s) / (1 + (%s) * (%s)), n, %s)"
                         % (s, inp, a["initial_trend"].code, at, shape)],
             init_deps=set(a["input"].deps) | a["average_time"].deps
@@ -1097,8 +1434,19 @@ class _Ctx:
         shape = self.comp_shape()
         s, d = "s_" + obj, "d_" + obj
         inp, at = a["input"].code, a["average_time"].code
+        A = {"X": a["input"], "T": a["average_time"], "H": a["horizon"],
+             "G": a["initial_trend"]}
+        keys, _ = self._nb_keys()
         self.c.objs[obj] = ObjNode(
             ident=obj, kind="forecast", owner=self.el.identifier, shape=shape,
+            nb_init=self._nb_alloc(s) + self._nb_alloc(d)
+            + (self._nb_alloc("o_" + obj) if keys else [])
+            + self._nb_ew([s + "{j} = ({X}) / (1 + ({G}))"], A),
+            nb_out=self._nb_ew(["o_%s{j} = ({X}) * (1 + F.zidz(({X}) - "
+                                "%s{j}, ({T}) * %s{j}) * ({H}))" % (
+                                    obj, s, s)], A),
+            nb_ddt=self._nb_ew([d + "{j} = (({X}) - %s{j}) / ({T})" % s], A),
+            nb_upd=self._nb_ew(["%s{j} = %s{j} + %s{j} * dt" % (s, s, d)]),
             init_stmts=["%s = F.full_state((%s) / (1 + (%s)), n, %s)" % (
                 s, inp, a["initial_trend"].code, shape)],
             init_deps=set(a["input"].deps) | a["initial_trend"].deps,

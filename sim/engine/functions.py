@@ -267,3 +267,8 @@ def static_output(v, n, nsave, shape):
 def control_scalar(x, name):
     """Control variables (TIME STEP...) must be one number for the batch."""
     return _uniform_scalar(x, f"control variable {name!r}")
+
+
+def ramp_to(t, slope, start, finish):
+    """RAMP with an end time (pysd ``ramp(time, slope, start, finish)``)."""
+    return ramp(t, slope, start, finish)

@@ -16,8 +16,8 @@ from . import functions as F
 from .cache import save_source
 from .codegen import dynamic_outputs, generate_control, generate_simulate
 from .compiler import CONTROL_VARS, ModelIR
-from .errors import (ParameterShapeError, UnknownParameterError,
-                     UnsupportedConstruct)
+from .errors import (ParameterShapeError, SimulationError,
+                     UnknownParameterError, UnsupportedConstruct)
 
 RPREC = 1e-5  # pysd Time.rprec: relative precision for final/saving time
 
@@ -291,11 +291,13 @@ class CompiledModel:
         return [k for k, v in self.variables.items() if v.kind != "lookup"]
 
     def run(self, params=None, *, n=None, outputs=None, time_step=None,
-            final_time=None) -> xr.Dataset:
+            final_time=None, backend=None) -> xr.Dataset:
         """Simulate; see the package docstring for the parameter formats.
 
         Returns an ``xarray.Dataset`` with dims ``(sample, time, *subscript
-        dims)`` holding the values at SAVEPER times."""
+        dims)`` holding the values at SAVEPER times.  ``backend`` is
+        ``"numpy"``, ``"numba"`` or ``None``/``"auto"`` (numba for large
+        batches when installed; env ``OASIS_SD_BACKEND`` overrides)."""
         P, TS, n = self._prepare(params, n)
         if outputs is None:
             outs = self.default_outputs()
@@ -313,10 +315,24 @@ class CompiledModel:
         ti = self._time_info({k: v for k, v in P.items()}, time_step,
                              final_time)
         times, save, tcoord = self._time_grid(ti)
-        fn, dyn = self._variant(outs, TS.keys())
         ctl = {"initial_time": ti.initial, "final_time": ti.final,
                "time_step": ti.time_step, "saveper": ti.saveper}
         nsave = int(save.sum())
+        mode = self._use_numba(backend, n, TS)
+        if mode:
+            from . import nbbackend
+            try:
+                with np.errstate(all="ignore"):
+                    res = nbbackend.run_kernel(self.ir, P, TS, n, times,
+                                               save, ctl, outs)
+                return self._to_dataset(res, outs, n, tcoord)
+            except SimulationError:
+                raise
+            except Exception:
+                if mode == "forced":
+                    raise
+                nbbackend.mark_failed(self.ir, TS.keys())  # numpy instead
+        fn, dyn = self._variant(outs, TS.keys())
         OUT = {o: np.empty((n, nsave) + self.ir.vars[o].shape) for o in dyn}
         bounds = list(range(0, n, CHUNK)) + [n]
         chunks = list(zip(bounds[:-1], bounds[1:]))
@@ -350,6 +366,34 @@ class CompiledModel:
                     for p, (a, b) in zip(parts, chunks)])
             res[o] = np.broadcast_to(val[:, None], (n, nsave) + shape)
         return self._to_dataset(res, outs, n, tcoord)
+
+    def _use_numba(self, backend, n, TS=()):
+        backend = backend or os.environ.get("OASIS_SD_BACKEND") or "auto"
+        if backend == "numpy":
+            return False
+        from . import nbbackend
+        if backend == "numba":
+            if not nbbackend.AVAILABLE:
+                raise ImportError("backend='numba' needs numba installed")
+            return "forced"
+        if backend != "auto":
+            raise ValueError(f"unknown backend {backend!r}")
+        if not nbbackend.AVAILABLE or n < nbbackend.NB_MIN_SAMPLES:
+            return False
+        return "auto" if nbbackend.is_ready(self.ir, TS) else False
+
+    def warm_up(self, ts_params=()):
+        """Compile (or load from disk) the numba kernel now; returns False
+        when numba is unavailable or cannot compile this model."""
+        from . import nbbackend
+        if not nbbackend.AVAILABLE:
+            return False
+        try:
+            self.run(n=1, backend="numba", outputs=self.default_outputs()[:1])
+            return True
+        except Exception:
+            nbbackend.mark_failed(self.ir, ts_params)
+            return False
 
     def _to_dataset(self, res, outs, n, tcoord):
         data = {}
