@@ -43,14 +43,14 @@ def _check_structure(ds):
     assert (abs(lhs - rhs) <= 1e-9 * (abs(lhs) + 1)).all(), "surface water balance does not close"
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(values=LEVERS)
 def test_random_levers(values):
     ds = _model().run(values)
     _check_structure(ds)
 
 
-@settings(max_examples=30)
+@settings(max_examples=25)
 @given(values=PARAMETERS, lever_values=LEVERS)
 def test_random_parameters_and_levers(values, lever_values):
     ds = _model().run({**lever_values, **values})
