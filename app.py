@@ -258,11 +258,13 @@ def lever_widget(lv, L: str) -> None:
         st.toggle(label, key=LEVER_PREFIX + lv.name, help=help_text)
         return
     help_text += (f"  \n{t('range', L)}: {lv.low:g}–{lv.high:g} {units}; {t('default', L)}: {lv.default:g}")
+    if units not in label and lv.units not in label:  # some registry labels already carry units
+        label = f"{label} ({units})"
     if lv.kind == "year":
-        st.slider(f"{label} ({units})", int(lv.low), int(lv.high), step=int(lv.step) or 1,
+        st.slider(label, int(lv.low), int(lv.high), step=int(lv.step) or 1,
                   key=LEVER_PREFIX + lv.name, help=help_text)
     else:
-        st.slider(f"{label} ({units})", float(lv.low), float(lv.high), step=float(lv.step),
+        st.slider(label, float(lv.low), float(lv.high), step=float(lv.step),
                   key=LEVER_PREFIX + lv.name, help=help_text)
 
 
@@ -284,7 +286,7 @@ def sidebar() -> None:
 
     sb.selectbox(t("preset", L), options, key="preset", format_func=preset_label, on_change=on_preset,
                  help=t("preset_help", L))
-    sb.button(t("reset", L), on_click=on_reset, width="stretch")
+    sb.button(t("reset", L), key="reset_button", on_click=on_reset, width="stretch")
     sb.toggle(t("bands", L), key="bands", help=t("bands_help", L))
     sb.subheader(t("levers", L))
     for key, names in levers_mod.strategies().items():
@@ -418,7 +420,7 @@ def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
             t("scenario", L): [red_line_status(r, L) for r in rows],
             t("baseline", L): [red_line_status(base_rows[r.key], L) for r in rows],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.table(table.set_index(t("red_line", L)))
 
     sector_names = {k: t(f"sector_{k}", L) for k in sup.SECTORS}
     sector = st.radio(t("sector", L), list(sup.SECTORS), key="sector", horizontal=True,

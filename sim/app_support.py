@@ -8,6 +8,8 @@ app stays a thin layer. Indicator definitions come from :mod:`sim.indicators`; l
 from __future__ import annotations
 
 import hashlib
+import inspect
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,12 +109,26 @@ def run(model, lever_values: dict[str, float], ensemble: Ensemble | None = None)
     """One scenario on the batched engine. With an ensemble, sample 0 is the central run (all
     parameters at their defaults) and samples 1..n are the ensemble draws, in one batch."""
     params: dict = {k: float(v) for k, v in lever_values.items()}
+    kw = _backend_kw(model)
     if ensemble is None:
-        return model.run(params, outputs=app_outputs())
+        return model.run(params, outputs=app_outputs(), **kw)
     defaults = {p.constant: p.default for p in levers_mod.parameters()}
     for name, draws in ensemble.params.items():
         params[name] = np.concatenate([[defaults.get(name, float(np.median(draws)))], draws])
-    return model.run(params, n=ensemble.n + 1, outputs=app_outputs())
+    return model.run(params, n=ensemble.n + 1, outputs=app_outputs(), **kw)
+
+
+APP_BACKEND = os.environ.get("OASIS_SD_APP_BACKEND", "numpy")
+
+
+def _backend_kw(model) -> dict:
+    """Interactive runs use the numpy backend (no JIT pause on the first band run), where the
+    engine lets callers choose; ``OASIS_SD_APP_BACKEND`` overrides."""
+    try:
+        accepts = "backend" in inspect.signature(model.run).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    return {"backend": APP_BACKEND} if accepts and APP_BACKEND else {}
 
 
 def results_digest(ds: xr.Dataset) -> str:

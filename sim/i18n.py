@@ -157,8 +157,10 @@ UNITS_ZH = {
     "%/Year": "%/年",
     "1e8 m3/Year": "亿m³/年",
     "Dmnl": "开关",
+    "percentage points": "百分点",
 }
-UNITS_EN = {"Mt/yr": "Mt CO₂/yr", "1e8 m3/Year": "10⁸ m³/yr", "%/Year": "%/yr", "Dmnl": "on/off"}
+UNITS_EN = {"Mt/yr": "Mt CO₂/yr", "1e8 m3/Year": "10⁸ m³/yr", "%/Year": "%/yr", "Dmnl": "on/off",
+            "percentage points": "pp"}
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:

@@ -26,7 +26,7 @@ ENV_VAR = "OASIS_SD_DB"
 DEFAULT_PATH = Path.home() / ".oasis-sd" / "scenarios.sqlite"
 MAX_NAME_LEN = 80
 MAX_SCENARIOS = 10_000
-_NAME_RE = re.compile(r"^[\w][\w .,()+&'#-]*$")
+_NAME_RE = re.compile(r"^[\w][\w .,()+&'#\-–—·（）、，]*$")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (
     name TEXT PRIMARY KEY,
@@ -68,7 +68,7 @@ def validate_name(name: object) -> str:
         raise StoreError(f"scenario name is longer than {MAX_NAME_LEN} characters")
     if not _NAME_RE.match(name):
         raise StoreError(f"scenario name {name[:40]!r} may use letters (any script), digits, spaces and "
-                         ". , ( ) + & ' # - _ only, starting with a letter or digit")
+                         ". , ( ) + & ' # - – _ only, starting with a letter or digit")
     return name
 
 
