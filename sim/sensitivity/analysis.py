@@ -163,6 +163,10 @@ def _run_task(task: Task, y: np.ndarray) -> tuple[list[dict], str | None]:
     m, p, X = _STATE["method"], _STATE["problem"], _STATE["X"]
     Xs = X[: task.rows] if X is not None else None
     base = {"method": m, "output": task.output, "year": task.year, "n": task.n}
+    if np.all(np.isfinite(y)) and np.ptp(y) == 0:
+        # No variation across runs (e.g. years before a policy can act): there is no
+        # sensitivity to apportion, and most estimators would divide by zero.
+        return [], CONSTANT
     try:
         if not np.all(np.isfinite(y)):
             raise ValueError("output has NaN/inf values")
@@ -175,13 +179,32 @@ def _run_task(task: Task, y: np.ndarray) -> tuple[list[dict], str | None]:
     return rows, None
 
 
+CONSTANT = "constant"
+
+
+def _year_ranges(years: list) -> str:
+    """[1990, 1991, 1992, 2000] -> '1990–1992, 2000' (None -> 'the summary')."""
+    ys = sorted(y for y in years if y is not None)
+    if not ys:
+        return "the summary"
+    parts, start, prev = [], ys[0], ys[0]
+    for y in ys[1:] + [None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(parts)
+
+
 def _star(args):
     return _run_task(*args)
 
 
 def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
-              settings: AnalysisSettings, jobs: Sequence[tuple[Task, np.ndarray]]
-              ) -> tuple[pd.DataFrame, list[str]]:
+              settings: AnalysisSettings, jobs: Sequence[tuple[Task, np.ndarray]],
+              report_constant: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Run analysis tasks (in a spawn pool if settings.workers > 1); deterministic order."""
     need_x = method in ("morris", "pawn", "delta")
     x_arg = X if need_x else None
@@ -196,7 +219,13 @@ def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
         _init_state(method, problem, x_arg, options, settings)
         results = [_run_task(t, y) for t, y in jobs]
     rows = [r for rs, _ in results for r in rs]
-    errors = [e for _, e in results if e]
+    errors = [e for _, e in results if e and e != CONSTANT]
+    constant: dict[str, list] = {}
+    for (task, _), (_, e) in zip(jobs, results):
+        if e == CONSTANT and report_constant:
+            constant.setdefault(task.output, []).append(task.year)
+    for out, yrs in constant.items():
+        errors.append(f"{out} does not vary across runs in {_year_ranges(yrs)}: no indices there.")
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["year"] = df["year"].astype("Int64")
     return df, errors
@@ -262,7 +291,7 @@ def convergence_check(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, 
         for o, label, year, yi in targets:
             jobs.append((Task(label, year, False, n_sub, rows),
                          np.ascontiguousarray(Y[:rows, o, yi])))
-    sub, errors = run_tasks(method, problem, X, options, settings, jobs)
+    sub, errors = run_tasks(method, problem, X, options, settings, jobs, report_constant=False)
     sub = sub[sub["index"] == key]
     detail = pd.concat([sub, detail_full], ignore_index=True)
     wanted = {(t[1], t[2]) for t in targets}

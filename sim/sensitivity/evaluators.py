@@ -20,6 +20,7 @@ chunking or backend.
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
@@ -157,7 +158,8 @@ class ModelEvaluator:
     def __init__(self, mdl_path: str | os.PathLike = DEFAULT_MODEL, factors: Sequence[Factor] = (),
                  outputs: str | Sequence[str | OutputSpec] = (), years: Sequence[int] | None = None,
                  aggregates: Mapping[str, Sequence[str]] | None = None,
-                 compile_fn: Callable[[str], Any] | None = None):
+                 compile_fn: Callable[[str], Any] | None = None,
+                 engine_backend: str = "numpy"):
         # Absolute path so spawned workers with another cwd still find the model.
         self.mdl_path = str(Path(mdl_path).resolve())
         self.factors = list(factors)
@@ -169,6 +171,14 @@ class ModelEvaluator:
         self.aggregates = {k: list(v) for k, v in (aggregates or {}).items()}
         self.compile_fn = compile_fn
         self.model_hash: str | None = None
+        # The engine can run with numpy or a numba kernel; "auto" would pick per batch size and
+        # per disk-cache state, so the same row could get different bits in different chunks.
+        # We always pin one backend (and record it in the manifest).
+        if engine_backend not in ("numpy", "numba"):
+            raise SensitivityInputError(
+                f"engine backend {engine_backend!r}: use 'numpy' or 'numba'.")
+        self.engine_backend = engine_backend
+        self._run_kwargs: dict[str, Any] = {}
         self._var_map: dict[str, str] = {}  # output var as typed -> name in the Dataset
         self._request: dict[str, str] = {}  # output var as typed -> name to ask the engine for
 
@@ -183,6 +193,16 @@ class ModelEvaluator:
             raise SensitivityInputError(f"Model file {self.mdl_path!r} does not exist.")
         cm = self._compiled()
         self.model_hash = str(getattr(cm, "model_hash", "") or "")
+        try:
+            takes_backend = "backend" in inspect.signature(cm.run).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
+            takes_backend = False
+        if takes_backend:
+            self._run_kwargs = {"backend": self.engine_backend}
+        elif self.engine_backend != "numpy":
+            raise SensitivityInputError(
+                f"This engine has no selectable backend; engine backend {self.engine_backend!r} "
+                "is not available (use 'numpy').")
         base_vars = list(dict.fromkeys(s.var for s in self.specs))
         # Subscript subranges declared in the model (e.g. Belt, Core) are named aggregates
         # for free; aggregates given in the job take precedence.
@@ -217,7 +237,9 @@ class ModelEvaluator:
         probe_x = np.array([[f.default if f.default is not None and f.low <= f.default <= f.high
                              else 0.5 * (f.low + f.high) for f in self.factors]])
         try:
-            ds = cm.run(params=self._params(probe_x), n=1, outputs=self._request_names())
+            # With the numba backend this probe also compiles (or loads) the kernel once here.
+            ds = cm.run(params=self._params(probe_x), n=1, outputs=self._request_names(),
+                        **self._run_kwargs)
         except (KeyError, ValueError, LookupError) as exc:
             raise SensitivityInputError(
                 f"The model rejected the requested outputs/factors: {exc}. Check the names in "
@@ -243,7 +265,7 @@ class ModelEvaluator:
 
     def identity(self) -> dict[str, Any]:
         return {"kind": "model", "model_path": self.mdl_path, "model_hash": self.model_hash,
-                "aggregates": self.aggregates}
+                "aggregates": self.aggregates, "engine_backend": self.engine_backend}
 
     def _params(self, X: np.ndarray) -> dict[str, np.ndarray]:
         # Copies: the engine may keep references, and column views are strided.
@@ -278,5 +300,6 @@ class ModelEvaluator:
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         cm = self._compiled()
         # Same output names as the validated probe run in prepare().
-        ds = cm.run(params=self._params(X), n=X.shape[0], outputs=self._request_names())
+        ds = cm.run(params=self._params(X), n=X.shape[0], outputs=self._request_names(),
+                    **self._run_kwargs)
         return self._reduce(ds)

@@ -55,6 +55,7 @@ class JobSpec:
     out: str | Path | None = None  # None => runs/sensitivity/<method>-<job digest>
     resume: bool = False
     model: str | Path = DEFAULT_MODEL
+    engine_backend: str = "numpy"  # "numba": faster after a one-off JIT compile (disk-cached)
     # method knobs
     calc_second_order: bool = True
     num_levels: int = 4
@@ -179,6 +180,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--no-second-order", action="store_true", help="sobol: skip S2 (fewer runs)")
+    p.add_argument("--engine-backend", choices=("numpy", "numba"), default="numpy",
+                   help="batched engine backend (numba: faster after a one-off compile)")
     p.add_argument("--report-years", default=None)
     p.add_argument("--num-resamples", type=int, default=100)
     p.add_argument("--no-convergence", action="store_true")
@@ -194,6 +197,7 @@ def spec_from_args(ns: argparse.Namespace) -> JobSpec:
         seed=ns.seed, scheduler=ns.scheduler, workers=ns.workers, chunk_size=ns.chunk_size,
         out=ns.out, resume=ns.resume, model=getattr(ns, "model", DEFAULT_MODEL),
         calc_second_order=not getattr(ns, "no_second_order", False),
+        engine_backend=getattr(ns, "engine_backend", "numpy"),
         report_years=parse_years(getattr(ns, "report_years", None)),
         num_resamples=getattr(ns, "num_resamples", 100),
         convergence=not getattr(ns, "no_convergence", False),
@@ -257,7 +261,8 @@ def _build_evaluator(spec: JobSpec, factors: list[Factor]) -> Evaluator:
         raise SensitivityInputError("--outputs is required: name at least one model variable.")
     years = None if (spec.every_year or spec.years is None) else list(spec.years)
     return ModelEvaluator(spec.model, factors, spec.outputs, years=years,
-                          aggregates=spec.aggregates, compile_fn=spec.compile_fn)
+                          aggregates=spec.aggregates, compile_fn=spec.compile_fn,
+                          engine_backend=spec.engine_backend)
 
 
 def build_manifest(spec: JobSpec, factors: list[Factor], groups: list[str] | None,

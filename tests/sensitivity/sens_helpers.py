@@ -127,3 +127,16 @@ class BadRegistry(FakeRegistry):
     def parameters(self):
         return [SimpleNamespace(name="water_intensity", constant="k_water", units="m3", low=2.0,
                                 high=1.0, default=1.0, strategy="water", help_en="")]
+
+
+class FakeCompiledWithBackend(FakeCompiled):
+    """Like FakeCompiled but with the real engine's ``backend=`` switch; insists on a pinned one."""
+
+    def run(self, params, n, outputs, backend=None):
+        if backend not in ("numpy", "numba"):
+            raise AssertionError(f"backend must be pinned, got {backend!r}")
+        return super().run(params, n, outputs)
+
+
+def fake_compile_with_backend(path):
+    return FakeCompiledWithBackend()

@@ -142,3 +142,13 @@ def test_model_evaluator_pickles_without_compiled_model(fake_model, registry, he
     X = np.array([[0.5, 0.2, 1.0]])
     np.testing.assert_array_equal(ev2.evaluate(X), ev.evaluate(X))
     assert ev2.evaluate(X).shape == (1, 1, 1)
+
+
+def test_engine_backend_is_pinned_and_constant_outputs_reported(tmp_path, fake_model, registry, helpers):
+    res = run_job(JobSpec(method="sobol", factors="all", registry=registry, n=16,
+                          outputs="population, gdp", years=[2030, 2031, 2032, 2040],
+                          model=fake_model, compile_fn=helpers.fake_compile_with_backend,
+                          out=tmp_path / "job", workers=1, chunk_size=7, report=False))
+    assert res.manifest["evaluator"]["engine_backend"] == "numpy"
+    assert any("population does not vary across runs in 2030–2032, 2040" in w for w in res.warnings)
+    assert set(res.indices["output"]) == {"gdp"}
