@@ -54,6 +54,7 @@ def run_backend(name: str, args, out_root: Path) -> dict:
     spec = JobSpec(method="sobol", factors=args.factors, outputs=args.outputs, n=args.n,
                    every_year=True, seed=args.seed, scheduler=scheduler, workers=workers,
                    chunk_size=args.chunk_size, out=out, model=MODEL,
+                   engine_backend=args.engine_backend,
                    analyse=name == args.analyse_on, convergence=name == args.analyse_on,
                    report=False)
     print(f"\n== {name}: scheduler={scheduler} workers={workers}", file=sys.stderr)
@@ -124,6 +125,8 @@ def main(argv=None) -> int:
     p.add_argument("--backends", default="local,local-cluster")
     p.add_argument("--analyse-on", default="local", help="backend whose run also times the analysis")
     p.add_argument("--pysd-runs", type=int, default=8)
+    p.add_argument("--engine-backend", choices=("numpy", "numba"), default="numpy",
+                   help="numba: the kernel is JIT-compiled once (minutes) and disk-cached")
     args = p.parse_args(argv)
     if not MODEL.exists():
         print(f"model {MODEL} not found: the bench needs the Tianshan model", file=sys.stderr)
@@ -144,7 +147,8 @@ def main(argv=None) -> int:
 
     n_f = len(ref["factors"])
     print(f"\n### Sobol' N={args.n}, {n_f} factors ({args.factors}), {len(ref['outputs'])} outputs × "
-          f"{len(ref['years'])} years = {ref['runs']} runs; machine: {os.cpu_count()} cores\n")
+          f"{len(ref['years'])} years = {ref['runs']} runs; engine backend {args.engine_backend}; "
+          f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
     print("| backend | runs | evaluation wall time | runs/s | notes |\n|---|---|---|---|---|")
     for r in rows:
         notes = []
