@@ -321,7 +321,7 @@ def show_chart(chart, datasets: dict | None = None) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=512)
 def indicator_template(key: str, L: str, has_band: bool, has_obs: bool, refs: tuple[str, ...],
-                       height: int = 230) -> dict:
+                       height: int = 260) -> dict:
     """Vega-Lite spec (built with Altair) of an indicator chart; data are named datasets:
     ``lines`` (year, value, series), ``band`` (year, lo, hi), ``obs`` (year, value, source, series),
     ``ref<i>`` (year, value, label)."""
@@ -407,20 +407,12 @@ def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
                                 help=f"{t('baseline', L)}: {sup.fmt_number(bv)}")
 
     rows = summ.red_lines
-    base_rows = {r.key: r for r in base.red_lines}
     breached = [r for r in rows if r.applicable and r.first_year is not None]
-    with st.container(border=True):
-        st.markdown(f"**{t('red_lines', L)}**")
-        if breached:
-            st.error(t("red_lines_breached", L, n=len(breached)))
-        else:
-            st.success(t("red_lines_ok", L))
-        table = pd.DataFrame({
-            t("red_line", L): [r.label_zh if L == "zh" else r.label_en for r in rows],
-            t("scenario", L): [red_line_status(r, L) for r in rows],
-            t("baseline", L): [red_line_status(base_rows[r.key], L) for r in rows],
-        })
-        st.table(table.set_index(t("red_line", L)))
+    if breached:
+        items = "; ".join(f"{r.label_zh if L == 'zh' else r.label_en} ({int(r.first_year)})" for r in breached)
+        st.error(t("red_lines_breached", L, n=len(breached)) + " " + items)
+    else:
+        st.success(t("red_lines_ok", L))
 
     sector_names = {k: t(f"sector_{k}", L) for k in sup.SECTORS}
     sector = st.radio(t("sector", L), list(sup.SECTORS), key="sector", horizontal=True,
@@ -432,6 +424,16 @@ def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
             with col:
                 indicator_chart(key, summ, base, L)
     st.caption(t("no_obs_note", L))
+
+    base_rows = {r.key: r for r in base.red_lines}
+    with st.container(border=True):
+        st.markdown(f"**{t('red_lines', L)}**")
+        table = pd.DataFrame({
+            t("red_line", L): [r.label_zh if L == "zh" else r.label_en for r in rows],
+            t("scenario", L): [red_line_status(r, L) for r in rows],
+            t("baseline", L): [red_line_status(base_rows[r.key], L) for r in rows],
+        })
+        st.table(table.set_index(t("red_line", L)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)

@@ -83,7 +83,7 @@ def test_slider_moves_indicator_and_chart_in_real_browser(server, tmp_path):
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1150})
+            page = browser.new_page(viewport={"width": 1500, "height": 1750})
             page.goto(url, timeout=60_000)
             page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=90_000)
             charts = page.locator('[data-testid="stVegaLiteChart"]')
@@ -91,6 +91,12 @@ def test_slider_moves_indicator_and_chart_in_real_browser(server, tmp_path):
             assert charts.count() >= 4
             before = metric_texts(page)
             assert len(before) == 18
+            # show the emissions charts (CO2 first) and take a picture of the CO2 chart
+            page.get_by_text("Emissions & energy").click()
+            co2 = charts.filter(has_text="CO₂ emissions").first
+            co2.locator("canvas, svg").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            co2_before = co2.screenshot()
 
             # open "3 Green industry" and move "Heavy industry growth" to its minimum with the keyboard
             page.get_by_text("3 Green industry").click()
@@ -107,11 +113,14 @@ def test_slider_moves_indicator_and_chart_in_real_browser(server, tmp_path):
             assert after != before, "indicator cards did not change after moving the slider"
             assert slider.input_value() == "0"
             page.wait_for_function("() => window.location.search.includes('I1=0')", timeout=30_000)
-            # the chart re-rendered with data (a drawn canvas/svg in every chart)
+            # every chart is drawn, and the CO2 chart now shows a different scenario line
             for i in range(charts.count()):
                 charts.nth(i).locator("canvas, svg").first.wait_for(timeout=30_000)
-            page.get_by_text("3 Green industry").click()  # fold the expander back for the picture
-            page.wait_for_timeout(1500)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and co2.screenshot() == co2_before:
+                page.wait_for_timeout(250)
+            assert co2.screenshot() != co2_before, "CO2 chart did not change"
+            page.wait_for_timeout(1000)
             shot = tmp_path / "screenshot-main.png"
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 20_000
