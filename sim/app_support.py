@@ -366,8 +366,9 @@ FIT_STAT_FILES = [REPO_ROOT / "calibration" / "fit_statistics.csv", REPO_ROOT / 
 MAX_REPORT_BYTES = 512 * 1024
 
 
-def load_sensitivity(path: Path = SENSITIVITY_FILE) -> pd.DataFrame | None:
-    """The committed sensitivity indices, or None if not computed yet."""
+def load_sensitivity(path: Path | None = None) -> pd.DataFrame | None:
+    """The committed sensitivity indices (default ``SENSITIVITY_FILE``), or None if not computed yet."""
+    path = Path(path) if path is not None else SENSITIVITY_FILE
     if not path.exists():
         return None
     frame = pd.read_csv(path)

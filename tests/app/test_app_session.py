@@ -219,6 +219,7 @@ GOOD = b'[scenario]\ntitle = "Mine"\ninherits = "baseline"\n[levers]\nL1 = 10\nI
     ("bad.toml", b"[evil]\nx = 1\n", "unknown table"),
     ("big.toml", b"# " + b"x" * (200 * 1024), "KiB"),
     ("bin.toml", b"\xff\xfe\x00\x00garbage", "not UTF-8"),
+    ("deep.toml", b"[levers]\na = " + b"[" * 20000 + b"]" * 20000, "nested too deeply"),
 ])
 def test_bad_uploads_give_visible_error_and_app_keeps_working(new_app, name, content, fragment):
     at = new_app()
@@ -250,3 +251,26 @@ def test_share_link_shown_matches_query_params(new_app):
     code = [c.value for c in at.code]
     assert any("W9a=4" in c and f"m={model_hash(DEFAULT_MODEL)}" in c for c in code), code
     assert share.decode({"W9a": "4"}, model_hash(DEFAULT_MODEL)).levers == levers_of(at)
+
+
+def test_trust_tab_shows_sensitivity_and_fit_when_present(new_app, tmp_path, monkeypatch):
+    from sim import app_support as sup
+
+    at = new_app()
+    infos = messages(at, "info")
+    assert any("Not yet computed" in m and "indices.csv" in m for m in infos)
+    assert any("no fit report" in m for m in infos)
+    idx = tmp_path / "indices.csv"
+    idx.write_text("method,output,year,factor,index,value,conf\n"
+                   "sobol,gdp,2060,productivity_growth_bau_per_yr,ST,0.61,0.05\n"
+                   "sobol,gdp,2060,tertiary_growth_1990_per_yr,ST,0.22,0.04\n")
+    report = tmp_path / "REPORT.md"
+    report.write_text("# Fit report\n\nTheil U = 0.1\n")
+    monkeypatch.setattr(sup, "SENSITIVITY_FILE", idx)
+    monkeypatch.setattr(sup, "FIT_REPORT_FILES", [report])
+    at.run()
+    assert not at.exception
+    infos = messages(at, "info")
+    assert not any("Not yet computed" in m for m in infos), infos
+    assert at.selectbox(key="sens_method").value == "sobol"
+    assert any("Theil U" in str(m.value) for m in at.markdown)
