@@ -488,8 +488,10 @@ def compare_tab(summ: sup.Summary, base: sup.Summary, L: str) -> None:
                        for name, s in summaries.items()], ignore_index=True)
     show_chart(compare_template(key, L), {"lines": frame})
     st.markdown(f"**{t('compare_table', L)}** — {region_name(geo, L)}")
-    st.dataframe(sup.comparison_table(summaries, lang=L).style.format(precision=4, subset=list(summaries)),
-                 width="stretch")
+    table = sup.comparison_table(summaries, lang=L)
+    table["units"] = [unit(u, L) for u in table["units"]]
+    table = table.rename(columns={"units": t("units", L)}).rename_axis(t("indicator", L))
+    st.dataframe(table.style.format(precision=4, subset=list(summaries)), width="stretch")
 
 
 def files_tab(lever_values: dict[str, float], bands: bool, geo: str, L: str) -> None:

@@ -77,6 +77,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "deleted_ok": {"en": "Deleted '{name}'.", "zh": "已删除“{name}”。"},
     "loaded_ok": {"en": "Loaded '{name}'.", "zh": "已载入“{name}”。"},
     "compare_indicator": {"en": "Indicator to compare", "zh": "比较指标"},
+    "units": {"en": "Units", "zh": "单位"},
+    "indicator": {"en": "Indicator", "zh": "指标"},
     "compare_table": {"en": "Key indicators by scenario", "zh": "各情景核心指标"},
     "store_location": {"en": "Scenario library: {where}", "zh": "情景库：{where}"},
     "store_error": {"en": "Scenario library error: {msg}", "zh": "情景库错误：{msg}"},
