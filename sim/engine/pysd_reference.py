@@ -46,17 +46,24 @@ def _translated(path: Path):
     return model
 
 
-def _n_samples(params):
+def _n_samples(model, params):
+    """Sample counts implied by the parameters (same rules as the engine:
+    an array shaped like the variable's subscripts is per element)."""
     sizes = set()
     for key, value in (params or {}).items():
         if isinstance(value, pd.Series):
             continue
         if isinstance(value, xr.DataArray):
-            if "sample" in value.dims:
+            if "sample" in value.dims and value.sizes["sample"] > 1:
                 sizes.add(value.sizes["sample"])
             continue
         a = np.asarray(value)
-        if a.ndim >= 1:
+        coords = model.get_coords(key)
+        coords, dims = coords if coords else ({}, [])
+        shape = tuple(len(coords[d]) for d in dims)
+        if a.ndim == 0 or (shape and a.shape == shape):
+            continue
+        if a.shape[0] > 1:
             sizes.add(a.shape[0])
     return sizes
 
@@ -100,7 +107,7 @@ def run(path, params=None, outputs=None, time_step=None, final_time=None,
     """Run ``path`` with pysd; same output format as ``CompiledModel.run``."""
     path = Path(path)
     model = _translated(path)
-    sizes = _n_samples(params)
+    sizes = _n_samples(model, params)
     if len(sizes) > 1:
         raise ValueError(f"parameters imply different sample counts {sizes}")
     n = n or (sizes.pop() if sizes else 1)
