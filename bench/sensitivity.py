@@ -161,7 +161,7 @@ def main(argv=None) -> int:
         if r.get("analysis_s"):
             notes.append(f"analysis+convergence {r['analysis_s']:.0f} s")
         runs = r.get("runs", ref["runs"])
-        print(f"| {r['backend']} | {runs} | {r['eval_s']:.1f} s | {r['runs_per_s']:.1f} | {'; '.join(notes)} |")
+        print(f"| {r['backend']} | {runs} | {r['eval_s']:.1f} s | {r['runs_per_s']:.3g} | {'; '.join(notes)} |")
     slim = [{k: v for k, v in r.items() if k not in ("X", "Y", "factors", "outputs", "years")}
             for r in rows]
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
