@@ -225,7 +225,8 @@ def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
         if e == CONSTANT and report_constant:
             constant.setdefault(task.output, []).append(task.year)
     for out, yrs in constant.items():
-        errors.append(f"{out} does not vary across runs in {_year_ranges(yrs)}: no indices there.")
+        where = "" if all(y is None for y in yrs) else f" in {_year_ranges(yrs)}"
+        errors.append(f"{out} does not vary across runs{where}: no indices there.")
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["year"] = df["year"].astype("Int64")
     return df, errors
