@@ -75,22 +75,20 @@ def if_then_else(cond, a, b):
 
 
 def xidz(num, den, x):
+    # (the caller runs the simulation under np.errstate(all="ignore"))
     if np.ndim(den) == 0 and np.ndim(num) == 0 and np.ndim(x) == 0:
         return x if abs(den) < SMALL_VENSIM else num / den
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(den) < SMALL_VENSIM, x, num / den)
+    return np.where(np.abs(den) < SMALL_VENSIM, x, num / den)
 
 
 def zidz(num, den):
     if np.ndim(den) == 0 and np.ndim(num) == 0:
         return 0.0 if abs(den) < SMALL_VENSIM else num / den
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(den) < SMALL_VENSIM, 0.0, num / den)
+    return np.where(np.abs(den) < SMALL_VENSIM, 0.0, num / den)
 
 
 def quantum(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b < SMALL_VENSIM, a, b * np.trunc(a / b))
+    return np.where(b < SMALL_VENSIM, a, b * np.trunc(a / b))
 
 
 def modulo(x, m):
