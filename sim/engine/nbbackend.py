@@ -83,6 +83,7 @@ def load_kernel(ir, ts_params):
         name = "oasis_nbkernel_%s_%s" % (ir.model_hash, tag)
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod     # numba's disk cache re-imports by name
         spec.loader.exec_module(mod)
         for cname, value in ir.consts.items():   # frozen into the kernel
             setattr(mod, cname, np.ascontiguousarray(value))
