@@ -3,9 +3,9 @@
 pysd needs ~20 s per Tianshan run, so its outputs are stored under
 ``tests/fixtures/engine-ref/<key>.npz`` where ``key`` hashes the model file
 content and the parameter set.  When the model changes the key changes and
-the reference is regenerated on the next test run (then commit the new file
-and delete the stale one; ``python tests/engine/eng_refcache.py --prune``
-removes files no longer referenced).  The comparison itself always runs.
+the reference is regenerated on the next test run (files of the previous
+model version with the same tag are deleted; commit the change).  The
+comparison itself always runs.
 """
 from __future__ import annotations
 
@@ -64,7 +64,26 @@ def random_draws(model, n=N_DRAWS, seed=20240601, ranges=None):
     return params
 
 
-def _save(path: Path, ds: xr.Dataset):
+def _is_project_model(model_path) -> bool:
+    """Models of the project (sd_models/) change over time; their old
+    fixtures are dropped when regenerated.  Test fixtures never change."""
+    try:
+        Path(model_path).resolve().relative_to(REPO / "sd_models")
+        return True
+    except ValueError:
+        return False
+
+
+def _drop_stale(path: Path):
+    """Remove fixtures of older versions of the same model/tag (keeps the
+    repository small when a model changes)."""
+    stem, tag = path.name.split("-")[:2]
+    for old in REF_DIR.glob(f"{stem}-{tag}-*.npz"):
+        if old != path:
+            old.unlink()
+
+
+def _save(path: Path, ds: xr.Dataset, drop_stale=False):
     arrays = {"__time__": ds.time.values}
     meta = {}
     for name in ds.data_vars:
@@ -86,6 +105,8 @@ def _save(path: Path, ds: xr.Dataset):
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, **arrays)
     tmp.replace(path)
+    if drop_stale:
+        _drop_stale(path)
 
 
 def _load(path: Path) -> xr.Dataset:
@@ -118,7 +139,7 @@ def reference(model_path, params=None, tag="default", generate=True):
     if not generate:
         return None
     ds = pysd_reference.run(model_path, params=params)
-    _save(path, ds)
+    _save(path, ds, _is_project_model(model_path))
     return ds
 
 
@@ -142,7 +163,7 @@ def reference_batch(model_path, params, tag, jobs=2):
         parts = [f.result() for f in futs]
     ds = xr.concat(parts, dim="sample")
     ds = ds.assign_coords(sample=np.arange(n))
-    _save(path, ds)
+    _save(path, ds, _is_project_model(model_path))
     return ds
 
 
@@ -155,10 +176,3 @@ def referenced_files():
     return sorted(REF_DIR.glob("*.npz"))
 
 
-if __name__ == "__main__":  # pragma: no cover - maintenance helper
-    sys.path.insert(0, str(REPO))
-    if "--prune" in sys.argv:
-        from sim.engine import compile as ecompile  # noqa: F401
-        print("prune: delete files whose model hash is stale by hand:")
-        for p in referenced_files():
-            print("  ", p.name)
