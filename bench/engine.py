@@ -63,6 +63,8 @@ def main(argv=None):
     ap.add_argument("--pysd-runs", type=int, default=1)
     ap.add_argument("--no-pysd", action="store_true")
     ap.add_argument("--outputs", type=int, default=10)
+    ap.add_argument("--backend", default="numpy",
+                    help="numpy, numba or auto for the batch table")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
 
@@ -79,8 +81,13 @@ def main(argv=None):
     print(f"outputs      {len(outs)}: {', '.join(outs)}")
     import os
     from sim.engine import runtime
-    print(f"backend      numpy, chunk={runtime.CHUNK} threads={runtime.THREADS}"
-          f" cores={os.cpu_count()}")
+    print(f"backend      {args.backend} (batches), chunk={runtime.CHUNK} "
+          f"threads={runtime.THREADS} cores={os.cpu_count()}")
+    if args.backend == "numba":
+        t = time.perf_counter()
+        ok = model.warm_up()
+        print(f"numba kernel {'ready' if ok else 'FAILED'} in "
+              f"{time.perf_counter() - t:.1f} s (compiled once, then cached)")
     print()
 
     model.run()   # warm up (code generation)
@@ -104,12 +111,14 @@ def main(argv=None):
           f"{'s per 1k':>9}")
     for n in [int(s) for s in args.sizes.split(",")]:
         params = random_params(model, n)
-        model.run(params if n > 1 else None, outputs=outs, n=n)  # warm-up
+        bk = args.backend
+        model.run(params if n > 1 else None, outputs=outs, n=n,
+                  backend=bk)  # warm-up
         # wall time without tracemalloc (it slows every allocation down)
-        wall = best_of(lambda: model.run(params, outputs=outs),
+        wall = best_of(lambda: model.run(params, outputs=outs, backend=bk),
                        3 if n <= 1000 else 1)
         tracemalloc.start()
-        ds = model.run(params, outputs=outs)
+        ds = model.run(params, outputs=outs, backend=bk)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert ds.sizes["sample"] == n

@@ -53,8 +53,8 @@ class _Scheduler:
                     raise UnsupportedConstruct(
                         "algebraic loop", v.name,
                         " -> ".join(stack + (node,)))
-                res = any(self.is_dynamic(d, stack + (node,))
-                          for d in v.deps)
+                res = any([self.is_dynamic(d, stack + (node,))
+                           for d in sorted(v.deps)])
         self._dyn[node] = res
         return res
 

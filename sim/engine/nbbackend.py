@@ -12,9 +12,9 @@ numba with ``cache=True``: the first compilation of a model takes a while
 ``auto`` backend therefore only uses a kernel that is already compiled
 (``warm_up`` or ``backend="numba"`` compiles it).  The kernel loops
 over a range of samples without the GIL; ``THREADS`` threads share the
-batch.  Used automatically for
-batches of ``NB_MIN_SAMPLES`` or more when numba is importable and the
-kernel is compiled; ``OASIS_SD_BACKEND=numpy|numba`` forces a backend.
+batch.  Used automatically
+(any batch size) when numba is importable and the kernel is compiled;
+``OASIS_SD_BACKEND=numpy|numba`` forces a backend.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ try:  # numba is optional
 except Exception:  # pragma: no cover - depends on the environment
     AVAILABLE = False
 
-NB_MIN_SAMPLES = int(os.environ.get("OASIS_SD_NB_MIN", "64"))
+NB_MIN_SAMPLES = int(os.environ.get("OASIS_SD_NB_MIN", "1"))
 THREADS = int(os.environ.get("OASIS_SD_THREADS", str(min(2, os.cpu_count()
                                                              or 1))))
 _lock = threading.Lock()
@@ -45,6 +45,7 @@ _kernels = {}
 
 
 _failed = set()
+_ready = set()
 
 
 def _kernel_path(ir, src):
@@ -58,12 +59,15 @@ def is_ready(ir, ts_params=()):
     key = (ir.model_hash, tuple(sorted(ts_params)))
     if key in _failed:
         return False
-    if key in _kernels and _kernels[key][0].signatures:
+    if key in _ready or (key in _kernels and _kernels[key][0].signatures):
         return True
     src = generate_kernel(ir, ts_params)[0]
     path, _ = _kernel_path(ir, src)
     pyc = path.parent / "__pycache__"
-    return pyc.is_dir() and any(pyc.glob(path.stem + ".kernel-*.nbi"))
+    ok = pyc.is_dir() and any(pyc.glob(path.stem + ".kernel-*.nbi"))
+    if ok:
+        _ready.add(key)
+    return ok
 
 
 def mark_failed(ir, ts_params=()):
@@ -93,16 +97,35 @@ def load_kernel(ir, ts_params):
 
 
 def _compile_once(kernel, *args):
-    """Trigger compilation in the calling (main) thread with an empty
-    sample range.  numba's SSA pass recurses deeply on large kernels, so the
-    recursion limit is raised while compiling."""
+    """Compile (or load from numba's disk cache) with an empty sample range.
+
+    numba's SSA pass recurses deeply on large kernels (Tianshan: ~1,400
+    lines), so this runs in a helper thread with a 512 MiB stack and a raised
+    recursion limit."""
     with _lock:
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 200000))
+        if kernel.signatures:
+            return
+        errors = []
+
+        def target():
+            try:
+                kernel(0, 0, *args)
+            except BaseException as err:  # re-raised in the caller
+                errors.append(err)
+
+        old_limit = sys.getrecursionlimit()
+        old_stack = threading.stack_size()
+        sys.setrecursionlimit(max(old_limit, 200000))
         try:
-            kernel(0, 0, *args)
+            threading.stack_size(512 * 1024 * 1024)
+            th = threading.Thread(target=target, name="oasis-numba-compile")
+            th.start()
         finally:
-            sys.setrecursionlimit(old)
+            threading.stack_size(old_stack)
+        th.join()
+        sys.setrecursionlimit(old_limit)
+        if errors:
+            raise errors[0]
 
 
 def run_kernel(ir, P, TS, n, times, save, ctl, wanted):
