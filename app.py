@@ -195,9 +195,6 @@ def on_upload() -> None:
     except OasisError as exc:
         add_message("error", t("upload_error", lang(), msg=str(exc)))
         return
-    except RecursionError:  # e.g. a = [[[[...]]]] — tomllib recurses per nesting level
-        add_message("error", t("upload_error", lang(), msg="the file is nested too deeply; not a scenario"))
-        return
     except Exception as exc:  # noqa: BLE001 — never let a hostile file take the app down
         add_message("error", t("upload_error", lang(), msg=f"unreadable file ({type(exc).__name__})"))
         return

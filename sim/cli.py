@@ -7,7 +7,11 @@ import textwrap
 
 from . import indicators, levers, model, runner, scenarios
 from .errors import OasisError
+from .checks.cli import add_parsers as add_check_parsers
 from .io import write_results
+from .sensitivity import job as sensitivity_job
+from .sensitivity.errors import SensitivityInputError
+from .sensitivity.progress import TextProgressBar
 
 TABLE_YEARS = (2020, 2030, 2035, 2060)
 
@@ -78,6 +82,17 @@ def _cmd_describe(args) -> int:
     return 0
 
 
+def _cmd_sensitivity(args) -> int:
+    try:
+        result = sensitivity_job.run_job(sensitivity_job.spec_from_args(args), progress=TextProgressBar())
+    except SensitivityInputError as exc:
+        raise OasisError(str(exc)) from exc
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"results in {result.out_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="oasis-sd", description="Oasis-SD: Tianshan North Slope system-dynamics model")
     sub = p.add_subparsers(dest="command", required=True)
@@ -103,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("variable")
     d.add_argument("--model", default=str(model.DEFAULT_MODEL), help=argparse.SUPPRESS)
     d.set_defaults(func=_cmd_describe)
+
+    s = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib) on the batched engine, local or Dask")
+    sensitivity_job.add_arguments(s)
+    s.set_defaults(func=_cmd_sensitivity)
+
+    add_check_parsers(sub)
     return p
 
 

@@ -126,32 +126,46 @@ def _nearest(name: str, candidates) -> str | None:
 
 
 def _read_rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Read a CSV, check its header is exactly ``columns``; return (line number, row dict) pairs."""
+    """Read a UTF-8 CSV with header ``columns``; encoding and CSV-syntax errors become DataError."""
     path = Path(path)
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(path, 1, "header", "a header line " + ",".join(columns), "") from None
-        if header != columns:
-            for i, col in enumerate(columns):
-                if col not in header:
-                    wrong = [h for h in header if h not in columns]
-                    raise DataError(path, 1, col, f"column '{col}' in header {','.join(columns)}",
-                                    wrong[0] if wrong else None, _nearest(wrong[0], columns) if wrong else None)
-            for h in header:
-                if h not in columns:
-                    raise DataError(path, 1, h, f"only the columns {','.join(columns)}", h, _nearest(h, columns))
-            raise DataError(path, 1, "header", f"columns in the order {','.join(columns)}", ",".join(header))
-        out = []
-        for record in reader:
-            line = reader.line_num
-            if not record:
-                continue
-            if len(record) != len(columns):
-                raise DataError(path, line, "row", f"{len(columns)} fields", f"{len(record)} fields")
-            out.append((line, dict(zip(columns, record))))
+    reader = None
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            return _rows_of(path, reader, columns)
+    except UnicodeDecodeError as exc:
+        # the decoder reports a byte offset; the line is where the reader had got to
+        line = (reader.line_num + 1) if reader is not None else 1
+        raise DataError(path, line, "encoding", "UTF-8 text", f"byte 0x{exc.object[exc.start]:02x}") from None
+    except csv.Error as exc:
+        raise DataError(path, (reader.line_num if reader is not None else 0) or 1, "row",
+                        "a well-formed CSV row", str(exc)) from None
+
+
+def _rows_of(path: Path, reader, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Check the header is exactly ``columns``; return (line number, row dict) pairs."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(path, 1, "header", "a header line " + ",".join(columns), "") from None
+    if header != columns:
+        for i, col in enumerate(columns):
+            if col not in header:
+                wrong = [h for h in header if h not in columns]
+                raise DataError(path, 1, col, f"column '{col}' in header {','.join(columns)}",
+                                wrong[0] if wrong else None, _nearest(wrong[0], columns) if wrong else None)
+        for h in header:
+            if h not in columns:
+                raise DataError(path, 1, h, f"only the columns {','.join(columns)}", h, _nearest(h, columns))
+        raise DataError(path, 1, "header", f"columns in the order {','.join(columns)}", ",".join(header))
+    out = []
+    for record in reader:
+        line = reader.line_num
+        if not record:
+            continue
+        if len(record) != len(columns):
+            raise DataError(path, line, "row", f"{len(columns)} fields", f"{len(record)} fields")
+        out.append((line, dict(zip(columns, record))))
     return out
 
 

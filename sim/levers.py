@@ -49,7 +49,11 @@ class Lever:
             value = float(value)
         if not isinstance(value, (int, float)) or isinstance(value, complex):
             raise OutOfRangeError(f"{loc}lever '{self.name}' needs a number, got {type(value).__name__} {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise OutOfRangeError(f"{loc}lever '{self.name}' = {str(value)[:20]}... is outside its range "
+                                  f"[{self.low:g}, {self.high:g}] {self.units}") from None
         if not math.isfinite(value) or not (self.low <= value <= self.high):
             raise OutOfRangeError(
                 f"{loc}lever '{self.name}' = {value:g} is outside its range "

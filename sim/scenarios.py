@@ -56,6 +56,8 @@ def parse_scenario_text(text: str, where: str) -> tuple[dict, dict[str, float]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioFileError(f"{where}: not valid TOML ({exc})") from None
+    except RecursionError:  # hostile input: thousands of nested arrays or tables
+        raise ScenarioFileError(f"{where}: the file is nested too deeply; a scenario is flat [scenario] and [levers] tables") from None
     unknown_tables = set(data) - {"scenario", "levers"}
     if unknown_tables:
         name = sorted(unknown_tables)[0]

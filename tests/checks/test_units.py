@@ -98,19 +98,8 @@ def test_dimension_and_scale_mismatches_found(tmp_path):
     assert scale and scale[0].severity == "warning" and "0.01" in scale[0].message
 
 
-KNOWN_UNIT_DEFECTS = {"ebinur_lake_area_km2", "manas_lake_area_km2"}
-
-
-def test_tianshan_known_unit_findings_only():
-    """Guards against new unit errors while the known ones are open."""
-    findings = check_units()
-    assert {f.variable for f in findings} <= KNOWN_UNIT_DEFECTS, "\n".join(map(str, findings))
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: ebinur_lake_area_km2 and manas_lake_area_km2 raise a volume (1e8 m3) to the "
-    "non-numeric power lake_area_exponent. Fix: add lake_reference_volume_1e8m3 = 1 [1e8 m3] and use "
-    "coefficient * (MAX(0, volume) / lake_reference_volume_1e8m3) ^ lake_area_exponent"))
 def test_tianshan_units_consistent():
+    """The model passes the dimensional check (the lake hypsometry once raised a volume to a
+    non-integer power; fixed with lake_reference_volume_1e8m3)."""
     findings = check_units()
     assert not findings, "\n".join(map(str, findings))
