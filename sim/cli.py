@@ -8,6 +8,7 @@ import textwrap
 from . import indicators, levers, model, runner, scenarios
 from .errors import OasisError
 from .checks.cli import add_parsers as add_check_parsers
+from .calibrate.cli import add_parsers as add_calibrate_parsers
 from .io import write_results
 from .sensitivity import job as sensitivity_job
 from .sensitivity.errors import SensitivityInputError
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_sensitivity)
 
     add_check_parsers(sub)
+    add_calibrate_parsers(sub)
     return p
 
 

@@ -26,7 +26,7 @@ from ..indicators import GEOGRAPHIES
 ERROR_MODELS = ("relative", "absolute")
 TARGET_FIELDS = {"name", "series", "geography", "unit", "variable", "subtract", "per", "per_geography",
                  "scale", "regions", "years", "exclude_years", "exclude_reason", "weight", "error",
-                 "sigma", "reason"}
+                 "sigma", "reason", "fit_note"}
 EXCLUDED_FIELDS = {"series", "geographies", "reason"}
 SETTINGS_DEFAULTS = {"mape_threshold_pct": 10.0, "barlas_e1_threshold": 0.05, "barlas_e2_threshold": 0.30,
                      "min_points_barlas": 4}
@@ -58,6 +58,7 @@ class Target:
     sigma: float | None
     reason: str
     line: int
+    fit_note: str = ""  # documented reason if the series misses the MAPE threshold
     observed: pd.Series = field(default=None, compare=False, repr=False)  # year -> value
 
     @property
@@ -289,7 +290,8 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
         targets.append(Target(name, sid, geo, entry["unit"], var_names["variable"], var_names["subtract"],
                               var_names["per"], regions, per_regions, float(scale), years, tuple(excl),
                               entry.get("exclude_reason", ""), float(weight), error,
-                              float(sigma) if sigma is not None else None, entry["reason"], start, obs))
+                              float(sigma) if sigma is not None else None, entry["reason"], start,
+                              fit_note=str(entry.get("fit_note", "")), observed=obs))
 
     excluded: list[Exclusion] = []
     ex_headers = lines.headers("excluded")
