@@ -11,8 +11,15 @@ none: Morris mu/sigma, PAWN); ``n`` is the N the value was computed with.
 
 Cost control: Sobol' second-order indices cost ~D² bootstraps, so they are
 computed only for the *report years* (and scalar outputs); every other year
-gets S1/ST from the first-order rows of the same design (identical values —
-SALib draws the same bootstrap resamples either way).
+gets S1/ST from the first-order rows (A, AB_j, B) of the same design, as
+SALib's ``calc_second_order=False`` analysis of those rows.
+
+Sobol' runs through the vectorised estimator in :mod:`.saltelli` (all
+outputs × years at once; equal to SALib's ``sobol.analyze`` to ~1e-12, same
+bootstrap resamples); ``AnalysisSettings(sobol_backend="salib")`` calls SALib
+per output-year instead (the reference, used by the tests).  The other
+methods call SALib's analysers, one output-year per task, in a process pool
+when the work is large.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ HEADLINE = {"sobol": "ST", "fast": "S1", "morris": "mu_star", "pawn": "median", 
 CONVERGENCE_TOL = 0.05  # absolute, on indices normalised to [0, 1]
 CONVERGENCE_TOP_K = 5
 POOL_MIN_WORK = 5_000_000  # output values × factors; below this analysis runs in-process
+SOBOL_BACKENDS = ("numpy", "salib")
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,11 @@ class AnalysisSettings:
     conf_level: float = 0.95
     seed: int = 1  # must be non-zero: SALib's sobol/pawn ignore a falsy seed (=> random CIs)
     workers: int = 1
+    sobol_backend: str = "numpy"  # "numpy": vectorised (.saltelli); "salib": per output-year
+
+    def __post_init__(self) -> None:
+        if self.sobol_backend not in SOBOL_BACKENDS:
+            raise ValueError(f"sobol_backend must be one of {SOBOL_BACKENDS}; got {self.sobol_backend!r}.")
 
 
 def unit_names(problem: dict) -> list[str]:
@@ -140,10 +153,13 @@ def analyse_vector(method: str, problem: dict, X: np.ndarray, y: np.ndarray,
 
 
 # --------------------------------------------------------------------------- task plumbing
-# Analysis tasks run in worker processes that receive the (large) design matrix
-# once through the pool initializer, not once per task.
+# A task is one output column (of Y reshaped to rows × outputs·years) analysed on the
+# leading ``rows`` rows.  SALib tasks run in worker processes that receive the (large)
+# design matrix once through the pool initializer, not once per task.
 
 _STATE: dict[str, Any] = {}
+CONSTANT = "constant"
+Result = tuple[list[tuple[str, str | None, str, float, float]], str | None]  # (values, error)
 
 
 def _init_state(method, problem, X, options, settings):
@@ -159,27 +175,31 @@ class Task:
     rows: int  # leading rows of X / y to use
 
 
-def _run_task(task: Task, y: np.ndarray) -> tuple[list[dict], str | None]:
-    m, p, X = _STATE["method"], _STATE["problem"], _STATE["X"]
-    Xs = X[: task.rows] if X is not None else None
-    base = {"method": m, "output": task.output, "year": task.year, "n": task.n}
-    if np.all(np.isfinite(y)) and np.ptp(y) == 0:
+def _failure(task: Task, why: str) -> str:
+    yr = "" if task.year is None else f" year {task.year}"
+    return f"analysis of {task.output}{yr} (N={task.n}) failed: {why}"
+
+
+def _screen(y: np.ndarray) -> str | None:
+    """CONSTANT for an output with no variation across runs, a reason if unusable, else None."""
+    finite = bool(np.all(np.isfinite(y)))
+    if finite and np.ptp(y) == 0:
         # No variation across runs (e.g. years before a policy can act): there is no
         # sensitivity to apportion, and most estimators would divide by zero.
-        return [], CONSTANT
+        return CONSTANT
+    return None if finite else "output has NaN/inf values"
+
+
+def _run_task(task: Task, y: np.ndarray) -> Result:
+    m, p, X = _STATE["method"], _STATE["problem"], _STATE["X"]
+    Xs = X[: task.rows] if X is not None else None
+    why = _screen(y)
+    if why is not None:
+        return [], why if why == CONSTANT else _failure(task, why)
     try:
-        if not np.all(np.isfinite(y)):
-            raise ValueError("output has NaN/inf values")
-        vals = analyse_vector(m, p, Xs, y, _STATE["options"], _STATE["settings"], task.second_order)
+        return analyse_vector(m, p, Xs, y, _STATE["options"], _STATE["settings"], task.second_order), None
     except Exception as exc:  # noqa: BLE001 - one bad output must not sink the whole job
-        yr = "" if task.year is None else f" year {task.year}"
-        return [], f"analysis of {task.output}{yr} (N={task.n}) failed: {exc}"
-    rows = [{**base, "factor": f, "factor2": f2, "index": k, "value": v, "conf": c}
-            for f, f2, k, v, c in vals]
-    return rows, None
-
-
-CONSTANT = "constant"
+        return [], _failure(task, str(exc))
 
 
 def _year_ranges(years: list) -> str:
@@ -202,23 +222,81 @@ def _star(args):
     return _run_task(*args)
 
 
-def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
-              settings: AnalysisSettings, jobs: Sequence[tuple[Task, np.ndarray]],
-              report_constant: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    """Run analysis tasks (in a spawn pool if settings.workers > 1); deterministic order."""
+def _salib_results(method: str, problem: dict, X: np.ndarray, Y2: np.ndarray,
+                   options: MethodOptions, settings: AnalysisSettings,
+                   jobs: Sequence[tuple[Task, int]]) -> list[Result]:
+    """One SALib call per task (in a spawn pool if settings.workers > 1 and the work is large)."""
     need_x = method in ("morris", "pawn", "delta")
     x_arg = X if need_x else None
+    vectors = [(t, np.ascontiguousarray(Y2[:t.rows, c])) for t, c in jobs]
     # A spawned pool costs ~3 s (imports SALib/scipy per worker): only worth it for big analyses.
-    work = sum(len(y) for _, y in jobs) * (len(problem["names"]) if method == "sobol" else 1)
+    work = sum(t.rows for t, _ in jobs) * (len(problem["names"]) if method == "sobol" else 1)
     if settings.workers > 1 and len(jobs) > 2 * settings.workers and work >= POOL_MIN_WORK:
         with ProcessPoolExecutor(settings.workers, mp_context=mp.get_context("spawn"),
                                  initializer=_init_state,
                                  initargs=(method, problem, x_arg, options, settings)) as pool:
-            results = list(pool.map(_star, jobs, chunksize=max(1, len(jobs) // (8 * settings.workers))))
+            return list(pool.map(_star, vectors, chunksize=max(1, len(jobs) // (8 * settings.workers))))
+    _init_state(method, problem, x_arg, options, settings)
+    return [_run_task(t, y) for t, y in vectors]
+
+
+def _sobol_results(problem: dict, Y2: np.ndarray, options: MethodOptions,
+                   settings: AnalysisSettings, jobs: Sequence[tuple[Task, int]]) -> list[Result]:
+    """All Sobol' tasks through the vectorised estimator, grouped by (rows, second order)."""
+    from .saltelli import sobol_analyze
+
+    names = unit_names(problem)
+    d = len(names)
+    results: list[Result | None] = [None] * len(jobs)
+    groups: dict[tuple[int, bool], list[int]] = {}
+    screens: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for i, (task, col) in enumerate(jobs):
+        if task.rows not in screens:  # per prefix: which columns are finite / vary at all
+            head = Y2[:task.rows]
+            screens[task.rows] = (np.isfinite(head).all(axis=0), np.ptp(head, axis=0))
+        finite, ptp = screens[task.rows]
+        if not finite[col]:
+            results[i] = ([], _failure(task, "output has NaN/inf values"))
+        elif ptp[col] == 0:
+            results[i] = ([], CONSTANT)
+        else:
+            s2 = options.calc_second_order and task.second_order
+            groups.setdefault((task.rows, s2), []).append(i)
+    pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
+    for (rows, s2), members in groups.items():
+        sel = None
+        if options.calc_second_order and not s2:
+            sel = sobol_first_order_rows(rows, d)
+        elif rows != Y2.shape[0]:
+            sel = np.arange(rows)
+        cols = np.array([jobs[i][1] for i in members])
+        try:
+            res = sobol_analyze(Y2, d, s2, settings.num_resamples, settings.conf_level,
+                                settings.seed, rows=sel, columns=cols)
+        except Exception as exc:  # noqa: BLE001 - report per task, like the SALib path
+            for i in members:
+                results[i] = ([], _failure(jobs[i][0], str(exc)))
+            continue
+        for k, i in enumerate(members):
+            vals = [(nm, None, key, float(v), float(c)) for key in ("S1", "ST")
+                    for nm, v, c in zip(names, getattr(res, key)[:, k], getattr(res, key + "_conf")[:, k])]
+            if s2:
+                vals += [(names[a], names[b], "S2", float(res.S2[a, b, k]), float(res.S2_conf[a, b, k]))
+                         for a, b in pairs]
+            results[i] = (vals, None)
+    return results  # type: ignore[return-value]
+
+
+def run_tasks(method: str, problem: dict, X: np.ndarray, Y2: np.ndarray, options: MethodOptions,
+              settings: AnalysisSettings, jobs: Sequence[tuple[Task, int]],
+              report_constant: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Run analysis tasks ``(task, column of Y2)``; rows come out in task order (deterministic)."""
+    if method == "sobol" and settings.sobol_backend == "numpy":
+        results = _sobol_results(problem, Y2, options, settings, jobs)
     else:
-        _init_state(method, problem, x_arg, options, settings)
-        results = [_run_task(t, y) for t, y in jobs]
-    rows = [r for rs, _ in results for r in rs]
+        results = _salib_results(method, problem, X, Y2, options, settings, jobs)
+    records = [(t.output, t.year, f, f2, k, v, c, t.n)
+               for (t, _), (vals, _) in zip(jobs, results) for f, f2, k, v, c in vals]
     errors = [e for _, e in results if e and e != CONSTANT]
     constant: dict[str, list] = {}
     for (task, _), (_, e) in zip(jobs, results):
@@ -227,9 +305,17 @@ def run_tasks(method: str, problem: dict, X: np.ndarray, options: MethodOptions,
     for out, yrs in constant.items():
         where = "" if all(y is None for y in yrs) else f" in {_year_ranges(yrs)}"
         errors.append(f"{out} does not vary across runs{where}: no indices there.")
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    cols = [c for c in COLUMNS if c != "method"]
+    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
+    df.insert(0, "method", method)
     df["year"] = df["year"].astype("Int64")
+    df["n"] = df["n"].astype("int64")
     return df, errors
+
+
+def _as_columns(Y: np.ndarray) -> np.ndarray:
+    """(rows, outputs, years) -> (rows, outputs·years) view; column of (o, yi) is o·years + yi."""
+    return Y.reshape(Y.shape[0], -1)
 
 
 def analyse_job(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, n: int,
@@ -242,17 +328,16 @@ def analyse_job(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, n: int
     ``analysis_years`` restricts the per-year analysis (None = all ``years``).
     """
     jobs = []
-    rows = X.shape[0]
+    rows, n_years = X.shape[0], Y.shape[2]
     for o, label in enumerate(outputs):
         if scalar_mask[o]:
-            jobs.append((Task(label, None, True, n, rows), Y[:, o, 0]))
+            jobs.append((Task(label, None, True, n, rows), o * n_years))
             continue
         for yi, year in enumerate(years):
             if analysis_years is not None and year not in analysis_years:
                 continue
-            jobs.append((Task(label, int(year), year in report_years, n, rows),
-                         np.ascontiguousarray(Y[:, o, yi])))
-    return run_tasks(method, problem, X, options, settings, jobs)
+            jobs.append((Task(label, int(year), year in report_years, n, rows), o * n_years + yi))
+    return run_tasks(method, problem, X, _as_columns(Y), options, settings, jobs)
 
 
 # --------------------------------------------------------------------------- convergence
@@ -289,10 +374,10 @@ def convergence_check(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, 
     jobs = []
     for n_sub in sizes[:-1]:
         rows = prefix_rows(method, n_sub, problem, options)
-        for o, label, year, yi in targets:
-            jobs.append((Task(label, year, False, n_sub, rows),
-                         np.ascontiguousarray(Y[:rows, o, yi])))
-    sub, errors = run_tasks(method, problem, X, options, settings, jobs, report_constant=False)
+        jobs += [(Task(label, year, False, n_sub, rows), o * Y.shape[2] + yi)
+                 for o, label, year, yi in targets]
+    sub, errors = run_tasks(method, problem, X, _as_columns(Y), options, settings, jobs,
+                            report_constant=False)
     sub = sub[sub["index"] == key]
     detail = pd.concat([sub, detail_full], ignore_index=True)
     wanted = {(t[1], t[2]) for t in targets}
