@@ -91,8 +91,42 @@ def _references(node) -> set[str]:
     return found
 
 
+def _disk_cache_file(digest: str) -> Path:
+    """Pickled metadata under ``.oasis_cache/model-info`` (or ``$OASIS_SD_CACHE/../model-info``),
+    keyed by the model hash and this module's source, so a parser change invalidates it."""
+    import os
+
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    env = os.environ.get("OASIS_SD_CACHE")
+    base = Path(env).parent if env else Path(__file__).resolve().parents[1] / ".oasis_cache"
+    return base / "model-info" / f"{digest[:16]}-{code}.pkl"
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str, digest: str) -> ModelInfo:
+    """Parse once per model version: pysd's parser takes ~3 s on the Tianshan model, which
+    every new app or CLI process would otherwise pay."""
+    import pickle
+
+    from .io import atomic_write
+
+    cache = _disk_cache_file(digest)
+    try:
+        info = pickle.loads(cache.read_bytes())
+        info.path = Path(path)
+        return info
+    except Exception:  # missing, stale or corrupt entry: parse again
+        pass
+    info = _parse(path, digest)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cache, lambda tmp: Path(tmp).write_bytes(pickle.dumps(info, protocol=4)))
+    except OSError:  # read-only checkout: work without the cache
+        pass
+    return info
+
+
+def _parse(path: str, digest: str) -> ModelInfo:
     from pysd.translators.vensim.vensim_file import VensimFile
 
     vf = VensimFile(path)

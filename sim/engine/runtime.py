@@ -299,8 +299,8 @@ class CompiledModel:
 
         Returns an ``xarray.Dataset`` with dims ``(sample, time, *subscript
         dims)`` holding the values at SAVEPER times.  ``backend`` is
-        ``"numpy"``, ``"numba"`` or ``None``/``"auto"`` (numba for large
-        batches when installed; env ``OASIS_SD_BACKEND`` overrides)."""
+        ``"numpy"`` (default), ``"numba"`` or ``"auto"`` (numba for large
+        batches when its kernel is compiled); ``None`` reads env ``OASIS_SD_BACKEND``."""
         P, TS, n = self._prepare(params, n)
         if outputs is None:
             outs = self.default_outputs()
@@ -376,7 +376,9 @@ class CompiledModel:
         return self._to_dataset(res, outs, n, tcoord)
 
     def _use_numba(self, backend, n, TS=()):
-        backend = backend or os.environ.get("OASIS_SD_BACKEND") or "auto"
+        # numpy by default: a run's numbers must not depend on whether a numba kernel happens
+        # to be compiled on this machine; "auto" and "numba" are explicit opt-ins.
+        backend = backend or os.environ.get("OASIS_SD_BACKEND") or "numpy"
         if backend == "numpy":
             return False
         from . import nbbackend
