@@ -27,7 +27,7 @@ SETTINGS = {  # name -> (type, default, low, high)
     "end_year": (int, 2017, 1990, 2060),
     "hindcast_end_year": (int, 2010, 1990, 2060),
     "ensemble_size": (int, 100, 0, 100000),
-    "ensemble_proposals": (int, 4000, 0, 1000000),
+    "ensemble_evaluations": (int, 20000, 0, 10000000),
 }
 FREE_FIELDS = {"parameter", "low", "high", "reason"}
 

@@ -78,9 +78,9 @@ def run(st: Setup, *, seed: int | None = None, out: Path | str | None = None, hi
     f_default = float(problem.objective(x_default)[0])
     res = _fit(problem, s, seed, (lambda *a: progress("calibrate", *a)) if progress else None)
     ens = None
-    if s["ensemble_size"] > 0 and s["ensemble_proposals"] > 0:
+    if s["ensemble_size"] > 0 and s["ensemble_evaluations"] > 0:
         ens = ensemble_mod.sample(problem, res.x, res.jacobian, res.objective, size=s["ensemble_size"],
-                                  proposals=s["ensemble_proposals"], seed=seed)
+                                  proposals=s["ensemble_evaluations"], seed=seed)
     t_full = time.perf_counter() - t0
     hind = None
     if hindcast:
@@ -110,8 +110,9 @@ def run(st: Setup, *, seed: int | None = None, out: Path | str | None = None, hi
         "bounds": {p.name: [p.low, p.high] for p in st.config.free},
     }
     if ens is not None:
-        doc["ensemble"] = {"file": "ensemble.csv", "size": len(ens.frame), "proposals": ens.proposals,
-                           "ess": round(ens.ess, 1), "noise_variance": ens.noise_variance}
+        doc["ensemble"] = {"file": "ensemble.csv", "size": len(ens.frame), "evaluations": ens.proposals,
+                           "acceptance": round(ens.acceptance, 3), "noise_variance": ens.noise_variance,
+                           "method": "affine-invariant ensemble MCMC (Goodman & Weare 2010), second half of the chain"}
     if hind is not None:
         doc["hindcast"] = hind
     header = ("Calibrated parameters of the Tianshan model (written by `oasis-sd calibrate`; do not edit).\n"

@@ -198,8 +198,10 @@ def _markdown(problem, doc, stats, stats_default, hind, ensemble, chart_files) -
         "generations, each generation one batch of the numpy engine), then least-squares refinement (trust-region, "
         "Jacobian = one batch).",
         f"* **Ensemble**: {0 if ensemble is None else len(ensemble)} parameter sets in `calibration/ensemble.csv` "
-        "(likelihood-weighted importance sample around the optimum, see `sim/calibrate/ensemble.py`; effective sample "
-        f"size {doc.get('ensemble', {}).get('ess', float('nan')):.0f} of {doc.get('ensemble', {}).get('proposals', '?')} proposals).",
+        "(posterior sample: Gaussian likelihood of the weighted residuals with noise variance J_min / n_series, uniform "
+        "prior on the bounds, batched affine-invariant ensemble MCMC, see `sim/calibrate/ensemble.py`; "
+        f"{doc.get('ensemble', {}).get('evaluations', '?')} model evaluations, acceptance "
+        f"{doc.get('ensemble', {}).get('acceptance', float('nan')):.2f}).",
         f"* **Thresholds**: a series passes when MAPE < {s['mape_threshold_pct']:g} % (arid-basin SD practice: "
         f"relative error < 5–10 %). Also shown: Theil U^M/U^S/U^C (Sterman 1984) and, with ≥ {int(s['min_points_barlas'])} "
         f"points, Barlas (1996) E1 (mean, suggested < {s['barlas_e1_threshold']:g}) and E2 (amplitude, "
