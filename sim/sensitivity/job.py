@@ -105,6 +105,9 @@ class JobResult:
     backend: str
     workers: int
     report_paths: dict[str, Path] = field(default_factory=dict)
+    # wall seconds per stage: prepare (model compile, checks), sample, evaluate, assemble,
+    # analyse, convergence, report; also in the manifest as "timings_s"
+    timings: dict[str, float] = field(default_factory=dict)
 
     def top(self, output: str, year: int | None = None, index: str | None = None,
             k: int = 10) -> pd.DataFrame:
@@ -333,6 +336,13 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     """Run (or resume) a sensitivity job; see the package README for the full contract."""
     t_start = time.monotonic()
     warn_list: list[str] = []
+    timings: dict[str, float] = {}
+    clock = [t_start]
+
+    def lap(stage: str) -> None:
+        now = time.monotonic()
+        timings[stage] = round(now - clock[0], 3)
+        clock[0] = now
 
     def warn(msg: str) -> None:
         warn_list.append(msg)
@@ -357,6 +367,8 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     report_years = choose_report_years(
         years, spec.report_years or (None if spec.every_year or spec.years is None else years),
         spec.every_year)
+
+    lap("prepare")
 
     # 2. Samples: generated once, up front; chunks are row ranges of this matrix.
     X = generate(spec.method, problem, spec.n, spec.seed, options)
@@ -397,6 +409,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         tracker = ProgressTracker(n_rows, len(layout), resumed_rows, len(done), progress)
         tracker.emit("evaluate")
         backend_name, n_workers = "none", 0
+        lap("sample")  # generating and storing the samples, directory checks, manifest
         t_eval = time.monotonic()
         if todo:
             backend = backend or make_backend(spec.scheduler, spec.workers, spec.retries)
@@ -416,10 +429,12 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         if backend is not None:
             backend.close()
     eval_seconds = time.monotonic() - t_eval
+    lap("evaluate")
 
     # 5. Assemble from disk (the exact bytes a later --resume would see) and analyse.
     Y = store.assemble(layout, n_rows, row_shape)
     store.write_outputs(Y)
+    lap("assemble")
     settings = AnalysisSettings(num_resamples=spec.num_resamples, conf_level=spec.conf_level,
                                 seed=spec.seed + 1,  # SALib treats seed 0 as "no seed"
                                 workers=min(spec.workers or default_workers(), default_workers()))
@@ -439,6 +454,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         for e in errors:
             warn(e)
         store.write_csv("indices.csv", indices)
+        lap("analyse")
         if spec.convergence:
             conv, conv_summary, cwarn = convergence_check(
                 spec.method, problem, X, Y, spec.n, outputs, years, evaluator.scalar_mask,
@@ -447,23 +463,26 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
                 warn(w)
             store.write_csv("convergence.csv", conv)
             store.write_csv("convergence_summary.csv", conv_summary)
+            lap("convergence")
 
     result = JobResult(
         out_dir=out_dir, manifest=manifest, factors=factors, outputs=outputs, years=years, X=X, Y=Y,
         indices=indices, convergence=conv, convergence_summary=conv_summary, warnings=warn_list,
         runs_total=n_rows, runs_evaluated=n_rows - resumed_rows, runs_resumed=resumed_rows,
         chunks_total=len(layout), chunks_resumed=len(done), eval_seconds=eval_seconds,
-        total_seconds=0.0, backend=backend_name, workers=n_workers,
+        total_seconds=0.0, backend=backend_name, workers=n_workers, timings=timings,
     )
     if spec.analyse and spec.report:
         tracker.emit("report")
         from .report import write_report
 
         result.report_paths = write_report(result, store, report_years)
+        lap("report")
     result.total_seconds = time.monotonic() - t_start
+    timings["total"] = round(result.total_seconds, 3)
     manifest.update(status="complete",
                     finished=_dt.datetime.now(_dt.timezone.utc).isoformat(),
-                    report_years=report_years, warnings=warn_list)
+                    report_years=report_years, warnings=warn_list, timings_s=timings)
     store.write_manifest(manifest)
     tracker.emit("done")
     return result
