@@ -6,7 +6,6 @@ time. Every file is written atomically.
 """
 from __future__ import annotations
 
-import base64
 import html
 import re
 from pathlib import Path
@@ -158,7 +157,7 @@ def write_report(out_dir: Path, *, problem: Problem, doc: dict, ensemble: pd.Dat
         chart_dir = out_dir / "charts"
         chart_dir.mkdir(exist_ok=True)
         for name, chart in charts(problem, x, x_default, ensemble).items():
-            png = vlc.vegalite_to_png(chart.to_json(), scale=1.5)
+            png = vlc.vegalite_to_png(chart.to_json(), scale=1.0)
             path = chart_dir / f"{_slug(name)}.png"
             atomic_write(path, lambda tmp, b=png: tmp.write_bytes(b))
             chart_files[name] = f"charts/{path.name}"
@@ -226,7 +225,7 @@ def _markdown(problem, doc, stats, stats_default, hind, ensemble, chart_files) -
               "fitted). R² needs ≥ 3 points, Theil shares ≥ 2.", "",
               markdown_table(stats, ["target", "weight", "n", "years", "mape_pct", "r_squared", "rmse", "um", "us",
                                      "uc", "barlas_e1", "barlas_e2", "status"]), ""]
-    notes = stats[(stats["status"] != "pass")]
+    notes = stats[~stats["mape_pass"]]
     if len(notes):
         lines += ["### Why these series miss the threshold", ""]
         for _, r in notes.iterrows():
@@ -266,14 +265,14 @@ def _param_table(problem, doc, ensemble) -> str:
         at_bound = "low" if np.isclose(v, p.low, rtol=0, atol=1e-6 * (p.high - p.low)) else (
             "high" if np.isclose(v, p.high, rtol=0, atol=1e-6 * (p.high - p.low)) else "")
         rows.append({"parameter": p.name, "bounds": f"{p.low:g}–{p.high:g}", "default": p.default,
-                     "calibrated": v, "ensemble 5–95 %": f"{_fmt(lo)}–{_fmt(hi)}", "at bound": at_bound,
+                     "calibrated": v, "ensemble 5–95 %": f"{_fmt(lo, 4)}–{_fmt(hi, 4)}", "at bound": at_bound,
                      "hindcast": hind.get(p.name, np.nan)})
     frame = pd.DataFrame(rows)
     return markdown_table(frame, list(frame.columns), digits=4)
 
 
 def _html(md: str, out_dir: Path) -> str:
-    """Self-contained HTML: the Markdown rendered with a tiny converter, PNGs inlined."""
+    """HTML page: the Markdown rendered with a tiny converter; charts linked from charts/."""
     body = []
     in_table = False
     for line in md.splitlines():
@@ -292,11 +291,8 @@ def _html(md: str, out_dir: Path) -> str:
             body.append("</table>")
             in_table = False
         m = re.match(r"!\[(.*)\]\((.*)\)", line)
-        if m:
-            path = out_dir / m.group(2)
-            if path.exists():
-                data = base64.b64encode(path.read_bytes()).decode()
-                body.append(f'<img alt="{html.escape(m.group(1))}" src="data:image/png;base64,{data}">')
+        if m:  # charts stay separate PNG files next to the page (keeps the HTML small)
+            body.append(f'<img alt="{html.escape(m.group(1))}" src="{html.escape(m.group(2))}">')
             continue
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
