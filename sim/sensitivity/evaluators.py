@@ -159,7 +159,8 @@ class ModelEvaluator:
                  outputs: str | Sequence[str | OutputSpec] = (), years: Sequence[int] | None = None,
                  aggregates: Mapping[str, Sequence[str]] | None = None,
                  compile_fn: Callable[[str], Any] | None = None,
-                 engine_backend: str = "numpy"):
+                 engine_backend: str = "numpy",
+                 base_params: Mapping[str, float] | None = None):
         # Absolute path so spawned workers with another cwd still find the model.
         self.mdl_path = str(Path(mdl_path).resolve())
         self.factors = list(factors)
@@ -178,6 +179,18 @@ class ModelEvaluator:
             raise SensitivityInputError(
                 f"engine backend {engine_backend!r}: use 'numpy' or 'numba'.")
         self.engine_backend = engine_backend
+        # Fixed constants for every run (e.g. the calibrated parameters), under the factors:
+        # a factor that sets the same constant wins.  Constants the model lacks are dropped
+        # in prepare() (as sim.runner does), so the identity lists only what was applied.
+        self.base_params: dict[str, float] = {}
+        for k, v in (base_params or {}).items():
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                fv = float("nan")
+            if not np.isfinite(fv):
+                raise SensitivityInputError(f"Nominal parameter {k!r} = {v!r} is not a finite number.")
+            self.base_params[str(k)] = fv
         self._run_kwargs: dict[str, Any] = {}
         self._var_map: dict[str, str] = {}  # output var as typed -> name in the Dataset
         self._request: dict[str, str] = {}  # output var as typed -> name to ask the engine for
@@ -227,6 +240,9 @@ class ModelEvaluator:
                     raise SensitivityInputError(f"Unknown output variable {v!r}." + did_you_mean(v, known))
                 self._request[v] = hit  # ask the engine for its own spelling of the name
         consts = _model_names(cm, ("constants", "constant_names", "parameters"))
+        varied = {f.constant for f in self.factors}
+        self.base_params = {k: v for k, v in sorted(self.base_params.items())
+                            if k not in varied and (consts is None or k in consts)}
         if consts is not None:
             for f in self.factors:
                 if f.constant not in consts:
@@ -264,14 +280,19 @@ class ModelEvaluator:
         return list(dict.fromkeys(self._request.get(s.var, s.var) for s in self.specs))
 
     def identity(self) -> dict[str, Any]:
-        return {"kind": "model", "model_path": self.mdl_path, "model_hash": self.model_hash,
-                "aggregates": self.aggregates, "engine_backend": self.engine_backend}
+        ident = {"kind": "model", "model_path": self.mdl_path, "model_hash": self.model_hash,
+                 "aggregates": self.aggregates, "engine_backend": self.engine_backend}
+        if self.base_params:  # only when set, so jobs without nominal overrides keep their identity
+            ident["base_params"] = dict(self.base_params)
+        return ident
 
     def _params(self, X: np.ndarray) -> dict[str, np.ndarray]:
         # Copies: the engine may keep references, and column views are strided.
         # Discrete levers (switch/year) are discretised row by row (Factor.model_values).
-        return {f.constant: np.ascontiguousarray(f.model_values(X[:, j]), dtype=np.float64)
-                for j, f in enumerate(self.factors)}
+        params = {k: np.full(X.shape[0], v) for k, v in self.base_params.items()}
+        params.update({f.constant: np.ascontiguousarray(f.model_values(X[:, j]), dtype=np.float64)
+                       for j, f in enumerate(self.factors)})
+        return params
 
     @staticmethod
     def _dims(ds) -> tuple[str, str]:

@@ -35,6 +35,7 @@ log = logging.getLogger("sim.sensitivity")
 log.addHandler(logging.NullHandler())  # library: the caller decides whether warnings are shown
 
 PREFERRED_REPORT_YEARS = (2030, 2035, 2060)
+NOMINAL_CHOICES = ("calibrated", "model")
 
 
 @dataclass
@@ -56,6 +57,10 @@ class JobSpec:
     resume: bool = False
     model: str | Path = DEFAULT_MODEL
     engine_backend: str = "numpy"  # "numba": faster after a one-off JIT compile (disk-cached)
+    # Values of the model constants that are not factors: "calibrated" (the calibrated
+    # parameters, calibration/calibrated.toml, as sim.runner and the app use; none if that
+    # file is missing), "model" (the model file's own values), or an explicit mapping.
+    nominal: str | Mapping[str, float] = "calibrated"
     # method knobs
     calc_second_order: bool = True
     num_levels: int = 4
@@ -185,6 +190,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--no-second-order", action="store_true", help="sobol: skip S2 (fewer runs)")
     p.add_argument("--engine-backend", choices=("numpy", "numba"), default="numpy",
                    help="batched engine backend (numba: faster after a one-off compile)")
+    p.add_argument("--nominal", choices=NOMINAL_CHOICES, default="calibrated",
+                   help="values of the constants that are not factors: the calibrated parameters "
+                        "(calibration/calibrated.toml, if present) or the model file's own")
     p.add_argument("--report-years", default=None)
     p.add_argument("--num-resamples", type=int, default=100)
     p.add_argument("--no-convergence", action="store_true")
@@ -201,6 +209,7 @@ def spec_from_args(ns: argparse.Namespace) -> JobSpec:
         out=ns.out, resume=ns.resume, model=getattr(ns, "model", DEFAULT_MODEL),
         calc_second_order=not getattr(ns, "no_second_order", False),
         engine_backend=getattr(ns, "engine_backend", "numpy"),
+        nominal=getattr(ns, "nominal", "calibrated"),
         report_years=parse_years(getattr(ns, "report_years", None)),
         num_resamples=getattr(ns, "num_resamples", 100),
         convergence=not getattr(ns, "no_convergence", False),
@@ -257,7 +266,31 @@ def _validate_spec(spec: JobSpec) -> None:
         raise SensitivityInputError(f"conf_level must be in (0, 1) (got {spec.conf_level}).")
 
 
-def _build_evaluator(spec: JobSpec, factors: list[Factor]) -> Evaluator:
+def nominal_params(nominal: str | Mapping[str, float], model: str | Path,
+                   warn: Callable[[str], None] = log.warning) -> dict[str, float]:
+    """The fixed constants under the factors for ``JobSpec.nominal`` (see there)."""
+    if isinstance(nominal, Mapping):
+        return dict(nominal)
+    if nominal == "model":
+        return {}
+    if nominal != "calibrated":
+        raise SensitivityInputError(
+            f"--nominal must be one of {', '.join(NOMINAL_CHOICES)} (got {nominal!r}).")
+    try:
+        from sim.calibrate.result import calibrated_parameters
+    except ImportError:  # pragma: no cover - calibration package absent
+        return {}
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        params = calibrated_parameters(model_path=model)
+    for w in caught:  # e.g. calibrated on another version of the model file
+        warn(f"nominal parameters: {w.message}")
+    return params
+
+
+def _build_evaluator(spec: JobSpec, factors: list[Factor], warn: Callable[[str], None]) -> Evaluator:
     if spec.evaluator is not None:
         return spec.evaluator
     if not spec.outputs:
@@ -265,7 +298,8 @@ def _build_evaluator(spec: JobSpec, factors: list[Factor]) -> Evaluator:
     years = None if (spec.every_year or spec.years is None) else list(spec.years)
     return ModelEvaluator(spec.model, factors, spec.outputs, years=years,
                           aggregates=spec.aggregates, compile_fn=spec.compile_fn,
-                          engine_backend=spec.engine_backend)
+                          engine_backend=spec.engine_backend,
+                          base_params=nominal_params(spec.nominal, spec.model, warn))
 
 
 def build_manifest(spec: JobSpec, factors: list[Factor], groups: list[str] | None,
@@ -356,7 +390,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     validate_method(spec.method, problem)
     options = spec.method_options()
     validate_n(spec.method, spec.n, problem, options)
-    evaluator = _build_evaluator(spec, factors)
+    evaluator = _build_evaluator(spec, factors, warn)
     evaluator.prepare()  # compiles the model, validates outputs/years in the driver
     years = [int(y) for y in evaluator.years]
     outputs = list(evaluator.output_labels)

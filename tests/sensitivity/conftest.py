@@ -25,6 +25,12 @@ import sens_helpers  # noqa: E402
 from sim.sensitivity import Factor  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _no_repo_calibration(monkeypatch):
+    """Jobs default to the calibrated parameters; keep tests independent of calibration/ state."""
+    monkeypatch.setenv("OASIS_SD_CALIBRATED", "none")
+
+
 @pytest.fixture
 def ishigami_factors():
     return [Factor(f"x{i + 1}", f"x{i + 1}", -np.pi, np.pi) for i in range(3)]

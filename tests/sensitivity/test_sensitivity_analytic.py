@@ -152,3 +152,35 @@ def test_engine_backend_is_pinned_and_constant_outputs_reported(tmp_path, fake_m
     assert res.manifest["evaluator"]["engine_backend"] == "numpy"
     assert any("population does not vary across runs in 2030–2032, 2040" in w for w in res.warnings)
     assert set(res.indices["output"]) == {"gdp"}
+
+
+def test_nominal_parameters_fix_the_other_constants(tmp_path, fake_model, registry, helpers, monkeypatch):
+    """Constants that are not factors take the nominal values (calibrated by default)."""
+    common = dict(method="sobol", factors="levers", outputs="water_use", years=[2030], n=8,
+                  model=fake_model, compile_fn=helpers.fake_compile, registry=registry, workers=1,
+                  report=False, convergence=False)
+    res = run_job(JobSpec(nominal={"k_water": 1.3, "not_in_model": 5.0}, out=tmp_path / "a", **common))
+    g = res.X[:, 0]  # growth_lever -> k_growth; water_use summed over regions = k_water + 0.1 g
+    np.testing.assert_allclose(res.Y[:, 0, 0], 1.3 + 0.1 * g, rtol=1e-12)
+    assert res.manifest["evaluator"]["base_params"] == {"k_water": 1.3}
+
+    # "calibrated" reads calibrated.toml (here via the env var sim.calibrate honours).
+    cal = tmp_path / "calibrated.toml"
+    cal.write_text("[parameters]\nk_water = 0.7\nk_growth = 99.0\n")
+    monkeypatch.setenv("OASIS_SD_CALIBRATED", str(cal))
+    res = run_job(JobSpec(out=tmp_path / "b", **common))
+    np.testing.assert_allclose(res.Y[:, 0, 0], 0.7 + 0.1 * res.X[:, 0], rtol=1e-12)
+    # a factor wins over a nominal value for the same constant
+    assert res.manifest["evaluator"]["base_params"] == {"k_water": 0.7}
+
+
+def test_bad_nominal_is_named(tmp_path, fake_model, registry, helpers):
+    from sim.sensitivity import SensitivityInputError
+
+    common = dict(method="sobol", factors="levers", outputs="water_use", years=[2030], n=8,
+                  model=fake_model, compile_fn=helpers.fake_compile, registry=registry, workers=1)
+    with pytest.raises(SensitivityInputError, match="--nominal must be one of calibrated, model"):
+        run_job(JobSpec(nominal="fitted", out=tmp_path / "a", **common))
+    with pytest.raises(SensitivityInputError, match="Nominal parameter 'k_water' = nan is not a finite"):
+        run_job(JobSpec(nominal={"k_water": float("nan")}, out=tmp_path / "b", **common))
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -125,3 +125,36 @@ def test_text_bar_throttles_and_formats():
     text = buf.getvalue()
     assert "50/100" not in text and "[##########] 100/100 runs 100%" in text
     assert "ETA --:--" in text and text.endswith("analyse…\n")
+
+
+def test_compact_png_keeps_pixels_of_a_few_colour_chart():
+    from PIL import Image, ImageDraw
+
+    from sim.sensitivity.report import compact_png
+
+    im = Image.new("RGBA", (120, 80), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle([10, 10, 60, 30], fill=(76, 120, 168, 255))
+    draw.rectangle([10, 40, 90, 60], fill=(245, 133, 24, 255))
+    draw.line([0, 79, 119, 0], fill=(0, 0, 0, 255))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    out = compact_png(buf.getvalue())
+    with Image.open(io.BytesIO(out)) as back:
+        assert back.mode == "P" and back.size == im.size
+        np.testing.assert_array_equal(np.asarray(back.convert("RGB")), np.asarray(im.convert("RGB")))
+    assert compact_png(b"not a png") == b"not a png"  # failure keeps the input
+
+
+def test_stage_timings_recorded(tmp_path, ishigami_factors, helpers):
+    from sim.sensitivity import FunctionEvaluator, JobSpec, run_job
+
+    res = run_job(JobSpec(method="sobol", factors=ishigami_factors, n=64, seed=1, workers=1,
+                          evaluator=FunctionEvaluator(helpers.ishigami), out=tmp_path / "job",
+                          report=False))
+    t = res.manifest["timings_s"]
+    stages = ["prepare", "sample", "evaluate", "assemble", "analyse", "convergence"]
+    assert list(t) == stages + ["total"]
+    assert all(t[s] >= 0 for s in stages)
+    assert sum(t[s] for s in stages) <= t["total"] + 0.01
+    assert t == res.timings
