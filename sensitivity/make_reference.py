@@ -35,13 +35,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.app_support import SENSITIVITY_COLUMNS as APP_COLUMNS  # noqa: E402 - what the app requires
 from sim.sensitivity import TextProgressBar, run_job  # noqa: E402
 from sim.sensitivity.job import add_arguments, spec_from_args  # noqa: E402
 from sim.sensitivity.store import atomic_write_bytes  # noqa: E402
 
 REF_DIR = ROOT / "sensitivity" / "reference"
 SCRATCH = "runs/sensitivity/reference"
-APP_COLUMNS = ["method", "output", "year", "factor", "index", "value", "conf"]
 
 # Key policy indicators over the Tianshan North Slope (the five Belt regions), every year.
 OUTPUTS = [
