@@ -40,7 +40,7 @@ def generate(model_path: Path | str = DEFAULT_MODEL) -> dict:
 
     compiled = engine.compile(model_path)
     names = scenarios.available()
-    scs = [matrix_mod.Scenario(n, dict(scenarios.load(n).levers)) for n in names]
+    scs = [matrix_mod.Scenario(n, matrix_mod.preset_params(n)) for n in names]
     params, n = matrix_mod.engine_params(scs, compiled)
     ds = compiled.run(params, n=n, outputs=KEY_OUTPUTS).sel(time=YEARS)
     out = {"model_hash": model_hash(model_path), "years": YEARS, "regenerate": REGENERATE, "presets": {}}

@@ -112,8 +112,12 @@ def lever_sample(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, float]]:
 def _scenarios(n_samples: int, seed: int) -> list[matrix_mod.Scenario]:
     from .. import scenarios as scenarios_mod
 
-    scs = [matrix_mod.Scenario(name, dict(scenarios_mod.load(name).levers)) for name in scenarios_mod.available()]
-    scs += [matrix_mod.Scenario(f"sample{i}", v) for i, v in enumerate(lever_sample(n_samples, seed))]
+    from ..calibrate.result import calibrated_parameters
+
+    # both model versions run with the current calibration, so only the structure differs
+    calibrated = calibrated_parameters()
+    scs = [matrix_mod.Scenario(name, matrix_mod.preset_params(name)) for name in scenarios_mod.available()]
+    scs += [matrix_mod.Scenario(f"sample{i}", {**calibrated, **v}) for i, v in enumerate(lever_sample(n_samples, seed))]
     return scs
 
 

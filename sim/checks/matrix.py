@@ -42,10 +42,14 @@ def _select(names, available, what, where):
     return list(names)
 
 
-def _preset_levers(name: str) -> dict[str, float]:
+def preset_params(name: str) -> dict[str, float]:
+    """A preset's model parameters as every run path uses them: the calibrated parameters with
+    the preset's levers on top (:func:`sim.runner.scenario_params`)."""
+    from ..runner import scenario_params
+
     key = (name, scenarios_mod.SCENARIO_DIR)
     if key not in _PRESET_CACHE:
-        _PRESET_CACHE[key] = dict(scenarios_mod.load(name).levers)
+        _PRESET_CACHE[key] = scenario_params(scenarios_mod.load(name))
     return _PRESET_CACHE[key]
 
 
@@ -73,7 +77,7 @@ def build(spec: MatrixSpec, model_path) -> Matrix:
         out.append(Scenario(name, values))
 
     for preset in presets:
-        base = dict(_preset_levers(preset))
+        base = dict(preset_params(preset))
         base.update(spec.set)
         add(preset, base)
         for lv in oat_levers:
