@@ -54,7 +54,7 @@ def test_starts_on_baseline_with_cards_charts_and_red_lines(new_app):
     assert levers_of(at) == DEFAULTS
     assert len(at.metric) == 18  # 6 headline indicators x 2030/2035/2060
     assert {m.label for m in at.metric} == {"2030", "2035", "2060"}
-    charts = at.get("vega_lite_chart")
+    charts = at.tabs[0].get("vega_lite_chart")  # the dashboard tab (the trust tab has its own)
     assert len(charts) == 4  # land sector by default
     datasets = {d.name for c in charts for d in c.proto.datasets}
     assert {"lines", "obs", "ref0"} <= datasets  # model lines, observed points, farmland floor
@@ -241,7 +241,8 @@ def test_uncertainty_bands_from_ensemble(new_app):
     at = new_app()
     at.toggle(key="bands").set_value(True).run()
     assert not at.exception
-    charts = at.get("vega_lite_chart")
+    charts = at.tabs[0].get("vega_lite_chart")
+    assert charts
     assert all(any(d.name == "band" for d in c.proto.datasets) for c in charts)
     # the prior sample, or the committed calibration ensemble (calibration/ensemble.csv) once present
     assert any("prior ranges, not yet calibrated" in m or "Calibrated parameter ensemble from" in m
@@ -259,7 +260,8 @@ def test_share_link_shown_matches_query_params(new_app):
 def test_trust_tab_shows_sensitivity_and_fit_when_present(new_app, tmp_path, monkeypatch):
     from sim import app_support as sup
 
-    # start from "no fit report" even when calibration/REPORT.md and fit_statistics.csv are committed
+    # start from "nothing computed" even though the reference results are committed
+    monkeypatch.setattr(sup, "SENSITIVITY_FILE", tmp_path / "missing" / "indices.csv")
     monkeypatch.setattr(sup, "FIT_REPORT_FILES", [tmp_path / "missing" / "REPORT.md"])
     monkeypatch.setattr(sup, "FIT_STAT_FILES", [tmp_path / "missing" / "fit_statistics.csv"])
     at = new_app()
@@ -280,3 +282,15 @@ def test_trust_tab_shows_sensitivity_and_fit_when_present(new_app, tmp_path, mon
     assert not any("Not yet computed" in m for m in infos), infos
     assert at.selectbox(key="sens_method").value == "sobol"
     assert any("Theil U" in str(m.value) for m in at.markdown)
+
+
+def test_trust_tab_reads_the_committed_reference_results(new_app):
+    """sensitivity/reference/indices.csv and calibration/REPORT.md are committed: the tab shows them."""
+    from sim import app_support as sup
+
+    if not sup.SENSITIVITY_FILE.exists() or not any(p.exists() for p in sup.FIT_REPORT_FILES):
+        pytest.skip("reference results not committed in this checkout")
+    at = new_app()
+    infos = messages(at, "info")
+    assert not any("Not yet computed" in m or "no fit report" in m for m in infos), infos
+    assert at.selectbox(key="sens_method").value == "sobol"
