@@ -547,7 +547,10 @@ def trust_tab(L: str, bands: bool) -> None:
         sub = sens[sens["method"] == method]
         output = c2.selectbox(t("sensitivity_output", L), sorted(sub["output"].unique()), key="sens_output")
         sub = sub[sub["output"] == output]
-        year = c3.selectbox(t("sensitivity_year", L), sorted(sub["year"].unique()), key="sens_year")
+        years = sorted(sub["year"].unique())
+        # 2030 (a headline year) by default: just after the policy start few levers act yet
+        year = c3.selectbox(t("sensitivity_year", L), years, key="sens_year",
+                            index=years.index(2030) if 2030 in years else len(years) - 1)
         sub = sub[sub["year"] == year]
         index = st.radio(t("sensitivity_index", L), sorted(sub["index"].unique()), horizontal=True, key="sens_index")
         sub = sub[sub["index"] == index].sort_values("value", ascending=False).head(20)

@@ -294,3 +294,4 @@ def test_trust_tab_reads_the_committed_reference_results(new_app):
     infos = messages(at, "info")
     assert not any("Not yet computed" in m or "no fit report" in m for m in infos), infos
     assert at.selectbox(key="sens_method").value == "sobol"
+    assert at.selectbox(key="sens_year").value == 2030  # a headline year, not the noisy first one
