@@ -42,6 +42,15 @@ class Lever:
         """Levers are named by the constant they set: one concept, one name."""
         return self.constant
 
+    def random_value(self, rng) -> float:
+        """A uniform draw from the lever's range with ``rng`` (numpy Generator): 0/1 for a
+        switch, a whole year for a year lever."""
+        if self.kind == "switch":
+            return float(rng.integers(0, 2))
+        if self.kind == "year":
+            return float(rng.integers(int(self.low), int(self.high) + 1))
+        return float(rng.uniform(self.low, self.high))
+
     def validate(self, value, where: str = "") -> float:
         """Return ``value`` as float if allowed, else raise with the allowed range."""
         loc = f"{where}: " if where else ""

@@ -97,15 +97,7 @@ def lever_sample(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, float]]:
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):
-        values = {}
-        for lv in levers_mod.levers():
-            if lv.kind == "switch":
-                values[lv.name] = float(rng.integers(0, 2))
-            elif lv.kind == "year":
-                values[lv.name] = float(rng.integers(int(lv.low), int(lv.high) + 1))
-            else:
-                values[lv.name] = float(rng.uniform(lv.low, lv.high))
-        out.append(values)
+        out.append({lv.name: lv.random_value(rng) for lv in levers_mod.levers()})
     return out
 
 

@@ -23,15 +23,7 @@ def lever_matrix(seed: int = 20261122) -> tuple[list[str], dict[str, np.ndarray]
     names = scenarios.available()
     rows = [scenarios.load(n).levers for n in names]
     for i in range(N_RANDOM):
-        row = {}
-        for lv in levers.levers():
-            if lv.kind == "switch":
-                row[lv.name] = float(rng.integers(0, 2))
-            elif lv.kind == "year":
-                row[lv.name] = float(rng.integers(int(lv.low), int(lv.high) + 1))
-            else:
-                row[lv.name] = float(rng.uniform(lv.low, lv.high))
-        rows.append(row)
+        rows.append({lv.name: lv.random_value(rng) for lv in levers.levers()})
         names.append(f"random_{i}")
     params = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     return names, params

@@ -146,3 +146,11 @@ def test_malformed_scenario_text_names_file_and_line(text, message):
 def test_huge_scenario_is_refused():
     with pytest.raises(ScenarioFileError, match="larger than"):
         scenarios.parse_scenario_text("#" * 200_000, "<f>")
+
+
+def test_random_lever_values_respect_kind_and_range():
+    rng = np.random.default_rng(0)
+    for lv in levers.levers():
+        draws = [lv.random_value(rng) for _ in range(200)]
+        assert all(lv.validate(v) == v for v in draws)  # in range, 0/1 switches, whole years
+        assert len(set(draws)) > 1
