@@ -186,16 +186,23 @@ def _check_unit(path: Path, line: int, field: str, text: str) -> Unit:
     return UNITS[text]
 
 
+def _check_unique_id(path: Path, line: int, field: str, text: str, seen: dict[str, int],
+                     expected: str = "a unique id") -> str:
+    """A valid id not seen on an earlier line (``seen`` maps id -> line and is updated)."""
+    ident = _check_id(path, line, field, text)
+    if ident in seen:
+        raise DataError(path, line, field, f"{expected} (already on line {seen[ident]})", ident)
+    seen[ident] = line
+    return ident
+
+
 def load_references(path: str | Path | None = None) -> pd.DataFrame:
     """Load ``references.csv`` (``source_id,citation,raw_files``); ids must be unique."""
     path = Path(path) if path is not None else DEFAULT_DATA_DIR / "references.csv"
     rows = _read_rows(path, REFERENCES_COLUMNS)
     seen: dict[str, int] = {}
     for line, r in rows:
-        sid = _check_id(path, line, "source_id", r["source_id"])
-        if sid in seen:
-            raise DataError(path, line, "source_id", f"a unique id (already on line {seen[sid]})", sid)
-        seen[sid] = line
+        _check_unique_id(path, line, "source_id", r["source_id"], seen)
         if not r["citation"].strip():
             raise DataError(path, line, "citation", "a non-empty citation", "")
     return pd.DataFrame([r for _, r in rows], columns=REFERENCES_COLUMNS)
@@ -208,10 +215,7 @@ def load_geographies(path: str | Path | None = None) -> pd.DataFrame:
     seen: dict[str, int] = {}
     allowed = ("exact", "partial", "outside", "unmapped")
     for line, r in rows:
-        g = _check_id(path, line, "geography", r["geography"])
-        if g in seen:
-            raise DataError(path, line, "geography", f"a unique id (already on line {seen[g]})", g)
-        seen[g] = line
+        _check_unique_id(path, line, "geography", r["geography"], seen)
         if r["mapping"] not in allowed:
             raise DataError(path, line, "mapping", "one of " + ", ".join(allowed), r["mapping"],
                             _nearest(r["mapping"], allowed))
@@ -234,10 +238,7 @@ def load_sources(path: str | Path | None = None, *, references_path: str | Path 
     rows = _read_rows(path, SOURCES_COLUMNS)
     seen: dict[str, int] = {}
     for line, r in rows:
-        sid = _check_id(path, line, "series_id", r["series_id"])
-        if sid in seen:
-            raise DataError(path, line, "series_id", f"one row per series_id (already on line {seen[sid]})", sid)
-        seen[sid] = line
+        _check_unique_id(path, line, "series_id", r["series_id"], seen, "one row per series_id")
         _check_unit(path, line, "unit", r["unit"])
         if not r["citation"].strip():
             raise DataError(path, line, "citation", "a non-empty citation", "")
