@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .. import model as _model_info
 from .errors import SensitivityInputError, did_you_mean
 from .factors import Factor
 from .summaries import (
@@ -39,7 +40,7 @@ from .summaries import (
     year_indices,
 )
 
-DEFAULT_MODEL = "sd_models/tianshan.mdl"
+DEFAULT_MODEL = str(_model_info.DEFAULT_MODEL)  # absolute: jobs may start from any directory
 
 
 @runtime_checkable

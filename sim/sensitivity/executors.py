@@ -258,8 +258,10 @@ def make_backend(scheduler: str, workers: int | None = None, retries: int = 2,
         return InProcessBackend(retries) if k == 1 else ProcessPoolBackend(k, retries)
     try:
         from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - dask is a declared dependency
-        raise SensitivityInputError(f"Dask distributed is not installed ({exc}).") from exc
+    except ImportError as exc:  # optional: the default local scheduler needs no Dask
+        raise SensitivityInputError(
+            f"--scheduler {scheduler} needs Dask distributed, which is not installed ({exc}); "
+            'install it with `pip install -e ".[cluster]"` or use --scheduler local.') from exc
     if scheduler == "local-cluster":
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                processes=True, dashboard_address=None,

@@ -158,3 +158,15 @@ def test_stage_timings_recorded(tmp_path, ishigami_factors, helpers):
     assert all(t[s] >= 0 for s in stages)
     assert sum(t[s] for s in stages) <= t["total"] + 0.01
     assert t == res.timings
+
+
+def test_cluster_scheduler_without_dask_says_how_to_install(monkeypatch):
+    """Dask is an optional extra: local jobs work without it, cluster jobs explain what to install."""
+    import sys
+
+    from sim.sensitivity.executors import make_backend
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(SensitivityInputError, match=r"\.\[cluster\]"):
+        make_backend("local-cluster", workers=1)
+    assert make_backend("local", workers=1) is not None
