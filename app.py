@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import time
 
-import altair as alt
-import altair.utils.schemapi
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -25,9 +23,17 @@ from sim.i18n import region_name, t, unit
 from sim.model import DEFAULT_MODEL, model_hash
 
 st.set_page_config(page_title="Oasis-SD · Tianshan North Slope", page_icon="🌵", layout="wide")
-# Charts are built from known-good code: skip Altair's per-object JSON-schema validation (it costs
-# ~50 ms per chart per rerun); specs are passed to Streamlit as plain dicts.
-altair.utils.schemapi.disable_debug_mode()
+
+
+def altair_module():
+    """Altair, imported on first use: importing it takes ~0.8 s, so on a cold start the indicator
+    cards reach the browser before it is loaded. Charts are built from known-good code, so Altair's
+    per-object JSON-schema validation (~50 ms per chart per rerun) is switched off."""
+    import altair as alt
+    import altair.utils.schemapi
+
+    altair.utils.schemapi.disable_debug_mode()
+    return alt
 
 LEVER_PREFIX = "lever__"
 GEO_ORDER = ["belt", "core", "xinjiang", *indicators.REGIONS]
@@ -325,6 +331,7 @@ def indicator_template(key: str, L: str, has_band: bool, has_obs: bool, refs: tu
     """Vega-Lite spec (built with Altair) of an indicator chart; data are named datasets:
     ``lines`` (year, value, series), ``band`` (year, lo, hi), ``obs`` (year, value, source, series),
     ``ref<i>`` (year, value, label)."""
+    alt = altair_module()
     scen_label, base_label, obs_label = t("scenario", L), t("baseline", L), t("observed", L)
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(domain=[1990, 2060]))
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
@@ -438,6 +445,7 @@ def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def compare_template(key: str, L: str) -> dict:
+    alt = altair_module()
     return alt.Chart(alt.NamedData(name="lines")).mark_line(strokeWidth=2).encode(
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")), y=alt.Y("value:Q", title=None),
         color=alt.Color("scenario:N", title=None, legend=alt.Legend(orient="bottom")),
@@ -554,6 +562,7 @@ def trust_tab(L: str, bands: bool) -> None:
         sub = sub[sub["year"] == year]
         index = st.radio(t("sensitivity_index", L), sorted(sub["index"].unique()), horizontal=True, key="sens_index")
         sub = sub[sub["index"] == index].sort_values("value", ascending=False).head(20)
+        alt = altair_module()
         show_chart(alt.Chart(sub).mark_bar().encode(
             x=alt.X("value:Q", title=index), y=alt.Y("factor:N", sort="-x", title=None),
             tooltip=["factor", alt.Tooltip("value:Q", format=".3g"), alt.Tooltip("conf:Q", format=".3g")],

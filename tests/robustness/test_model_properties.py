@@ -81,3 +81,17 @@ def test_groundwater_and_lake_balances_close(values, lever_values):
           - ds.groundwater_natural_discharge_1e8m3_per_yr)
     close(ds.ebinur_lake_volume_1e8m3, ds.ebinur_lake_inflow_1e8m3_per_yr - ds.ebinur_lake_evaporation_1e8m3_per_yr)
     close(ds.manas_lake_volume_1e8m3, ds.manas_lake_inflow_1e8m3_per_yr - ds.manas_lake_evaporation_1e8m3_per_yr)
+
+
+def test_regression_cases_stay_finite():
+    """Settings that once broke the model (tests/robustness/cases/*.json, with the defect they found)."""
+    import json
+    from pathlib import Path
+
+    cases = sorted((Path(__file__).parent / "cases").glob("*.json"))
+    assert cases
+    for path in cases:
+        case = json.loads(path.read_text(encoding="utf-8"))
+        for time_step in (1, None):
+            ds = _model().run({**case["levers"], **case["parameters"]}, time_step=time_step)
+            _check_structure(ds)
