@@ -194,28 +194,43 @@ class DaskBackend(Backend):
         from distributed import as_completed
 
         # Ship the evaluator once; every task references the same remote copy.
-        [ev_future] = self.client.scatter([evaluator], broadcast=True, hash=False)
+        shipped = {}
+
+        def ship():
+            [shipped["evaluator"]] = self.client.scatter([evaluator], broadcast=True, hash=False)
+
+        ship()
         limit = self.max_in_flight or max(4, 4 * self.workers)
         queue = list(tasks)[::-1]
         by_key = {}
+        failures: dict[int, int] = {}
 
         def submit(task):
             idx, start, stop = task
-            fut = self.client.submit(evaluate_chunk, ev_future, X[start:stop], pure=False,
+            fut = self.client.submit(evaluate_chunk, shipped["evaluator"], X[start:stop], pure=False,
                                      retries=self.retries, key=f"oasis-sens-chunk-{idx}-{os.urandom(4).hex()}")
             by_key[fut.key] = task
             return fut
 
         ac = as_completed([submit(queue.pop()) for _ in range(min(limit, len(queue)))])
         for fut in ac:
-            idx, start, stop = by_key.pop(fut.key)
+            task = by_key.pop(fut.key)
+            idx, start, stop = task
             try:
                 Y = fut.result()
-            except Exception as exc:  # noqa: BLE001 - KilledWorker or exhausted retries
-                raise ChunkFailedError(
-                    f"chunk {idx} (rows {start}–{stop - 1}) failed on the Dask cluster after "
-                    f"{self.retries} retries: {exc!r}"
-                ) from exc
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, exhausted retries, lost data
+                # Dask retries a task whose worker died, but a task can also be cancelled when the
+                # scattered evaluator is lost with a dying worker ("already forgotten"): ship the
+                # evaluator again and resubmit the chunk, up to `retries` times per chunk.
+                failures[idx] = failures.get(idx, 0) + 1
+                if failures[idx] > self.retries:
+                    raise ChunkFailedError(
+                        f"chunk {idx} (rows {start}–{stop - 1}) failed on the Dask cluster after "
+                        f"{self.retries} retries: {exc!r}"
+                    ) from exc
+                ship()
+                ac.add(submit(task))
+                continue
             finally:
                 fut.release()
             on_result(idx, np.asarray(Y))
