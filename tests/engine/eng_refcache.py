@@ -125,15 +125,17 @@ def _load(path: Path) -> xr.Dataset:
     return xr.Dataset(data, coords=coords)
 
 
+def fixture_path(model_path, params, tag) -> Path:
+    """``<model>-<tag>-<hash of model file and parameters>.npz`` under REF_DIR."""
+    digest = hashlib.sha256((file_hash(model_path) + param_key(params)).encode()).hexdigest()[:16]
+    return REF_DIR / ("%s-%s-%s.npz" % (Path(model_path).stem, tag, digest))
+
+
 def reference(model_path, params=None, tag="default", generate=True):
     """pysd output for ``params`` (cached fixture, generated if missing)."""
     from sim.engine import pysd_reference
 
-    key = "%s-%s-%s" % (Path(model_path).stem, tag,
-                        hashlib.sha256((file_hash(model_path) +
-                                        param_key(params)).encode()
-                                       ).hexdigest()[:16])
-    path = REF_DIR / (key + ".npz")
+    path = fixture_path(model_path, params, tag)
     if path.is_file():
         return _load(path)
     if not generate:
@@ -146,11 +148,7 @@ def reference(model_path, params=None, tag="default", generate=True):
 def reference_batch(model_path, params, tag, jobs=2):
     """Like :func:`reference` for many samples, computing missing ones in
     ``jobs`` processes (pysd is slow)."""
-    key = "%s-%s-%s" % (Path(model_path).stem, tag,
-                        hashlib.sha256((file_hash(model_path) +
-                                        param_key(params)).encode()
-                                       ).hexdigest()[:16])
-    path = REF_DIR / (key + ".npz")
+    path = fixture_path(model_path, params, tag)
     if path.is_file():
         return _load(path)
     n = len(next(iter(params.values())))
