@@ -93,6 +93,9 @@ class SharedState:
         return not self.changed and self.region is None and self.lang is None and self.model_hash is None
 
 
+_CHOICE_KEYS = {REGION_KEY: ("region", GEOGRAPHIES, "region"), LANG_KEY: ("lang", LANGS, "language")}
+
+
 def decode(params: Mapping[str, object], current_model_hash: str) -> SharedState:
     """Validate query parameters from a link (values ``str`` or lists of ``str``)."""
     state = SharedState(levers=levers_mod.defaults())
@@ -121,17 +124,12 @@ def decode(params: Mapping[str, object], current_model_hash: str) -> SharedState
             else:
                 state.model_hash = value
             continue
-        if key == REGION_KEY:
-            if value in GEOGRAPHIES:
-                state.region = value
+        if key in _CHOICE_KEYS:  # region and language: one of a fixed set of names
+            field, allowed, what = _CHOICE_KEYS[key]
+            if value in allowed:
+                setattr(state, field, value)
             else:
-                state.errors.append(f"unknown region {_show(value)}; ignored")
-            continue
-        if key == LANG_KEY:
-            if value in LANGS:
-                state.lang = value
-            else:
-                state.errors.append(f"unknown language {_show(value)}; ignored")
+                state.errors.append(f"unknown {what} {_show(value)}; ignored")
             continue
         try:
             lever = levers_mod.lever_or_error(key, where="link")
