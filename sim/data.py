@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import OasisError
+
 __all__ = [
     "DataError",
     "Unit",
@@ -58,7 +60,11 @@ REFERENCES_COLUMNS = ["source_id", "citation", "raw_files"]
 GEOGRAPHIES_COLUMNS = ["geography", "description", "model_regions", "mapping"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"^[0-9]{4}$")
+# a plain ASCII decimal number: no digit-group underscores (``1_234.5``), no non-ASCII digits
+# (``١٩٩٥``, fullwidth), no hex; ``nan``/``inf`` pass here and are refused as not finite
+_NUMBER = re.compile(r"^\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)\s*$",
+                     re.IGNORECASE | re.ASCII)
 YEAR_MIN, YEAR_MAX = 1800, 2100
 
 
@@ -101,8 +107,10 @@ UNITS: dict[str, Unit] = {
 }
 
 
-class DataError(ValueError):
-    """Invalid calibration data. Carries ``file``, ``line``, ``field`` and ``expected``."""
+class DataError(OasisError, ValueError):
+    """Invalid calibration data. Carries ``file``, ``line``, ``field`` and ``expected``.
+
+    An :class:`~sim.errors.OasisError`: the CLI prints the message and exits 2."""
 
     def __init__(self, file: str | Path, line: int, field: str, expected: str, got: object = None,
                  suggestion: str | None = None) -> None:
@@ -140,6 +148,12 @@ def _read_rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]
     except csv.Error as exc:
         raise DataError(path, (reader.line_num if reader is not None else 0) or 1, "row",
                         "a well-formed CSV row", str(exc)) from None
+    except FileNotFoundError:
+        raise DataError(path, 0, "file", "an existing file (file not found)") from None
+    except IsADirectoryError:
+        raise DataError(path, 0, "file", "a CSV file, not a directory") from None
+    except OSError as exc:
+        raise DataError(path, 0, "file", "a readable CSV file", exc.strerror or str(exc)) from None
 
 
 def _rows_of(path: Path, reader, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
@@ -284,6 +298,8 @@ def load_series(path: str | Path | None = None, *, catalog: bool = True) -> pd.D
             raise DataError(path, line, "year", f"an integer year {YEAR_MIN}-{YEAR_MAX}", r["year"])
         year = int(ytxt)
         try:
+            if not _NUMBER.match(r["value"]):
+                raise ValueError(r["value"])
             value = float(r["value"])
         except ValueError:
             raise DataError(path, line, "value", "a number", r["value"]) from None
