@@ -333,3 +333,73 @@ def test_ci_run_fails_when_pytest_collects_nothing():
     logic = text.split("code=$?", 1)[1]
     proc = subprocess.run(["bash", "-c", "(exit 5); code=$?" + logic], capture_output=True, text=True)
     assert proc.returncode != 0 and "no tests" in proc.stderr + proc.stdout
+
+
+# ------------------------------------------------------------ 5. saved-scenario store
+def _save_new(args):
+    location, name, value, barrier = args
+    from sim.store import ScenarioStore, StoreError
+    store = ScenarioStore(location)
+    barrier.wait()
+    try:
+        store.save(name, {"new_reclamation_pct_of_bau": value}, overwrite=False)
+        return ("saved", value)
+    except StoreError as exc:
+        return ("refused", str(exc))
+
+
+def test_concurrent_save_without_overwrite_has_exactly_one_winner(tmp_path):
+    import multiprocessing as mp
+
+    from sim.store import ScenarioStore
+    ctx = mp.get_context("fork")
+    location = str(tmp_path / "lib.sqlite")
+    ScenarioStore(location)
+    for trial in range(10):
+        name = f"race {trial}"
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(4)
+            with ctx.Pool(4) as pool:
+                results = pool.map(_save_new, [(location, name, 10.0 * (i + 1), barrier) for i in range(4)])
+        winners = [v for status, v in results if status == "saved"]
+        assert len(winners) == 1, results
+        assert all("already exists" in v for status, v in results if status == "refused")
+        assert ScenarioStore(location).get(name).levers["new_reclamation_pct_of_bau"] == winners[0]
+
+
+def test_store_all_survives_one_invalid_name(tmp_path):
+    import sqlite3
+
+    from sim.store import ScenarioStore
+    store = ScenarioStore(tmp_path / "lib.sqlite")
+    store.save("good one", {"L1": 10})
+    with sqlite3.connect(tmp_path / "lib.sqlite") as conn:
+        conn.execute("INSERT INTO scenarios (name, levers_json, saved_at) VALUES ('<bad/name>', '{}', 'x')")
+    items = store.all()
+    assert [s.name for s in items] == ["good one"] and len(store.skipped) == 1
+
+
+@pytest.mark.parametrize("kw", [{"description": 123}, {"description": None}, {"model_hash": 5}])
+def test_store_save_bad_metadata_types_are_store_errors(tmp_path, kw):
+    from sim.store import ScenarioStore, StoreError
+    store = ScenarioStore(tmp_path / "lib.sqlite")
+    with pytest.raises(StoreError, match="must be text"):
+        store.save("x", {"L1": 10}, **kw)
+    assert store.names() == []
+
+
+# ------------------------------------------------------------ 6. share links
+@pytest.mark.parametrize("value", [0.1 + 0.2, 1 / 3, 2.675, 12.345678901234567, 1e-7 + 1])
+def test_share_link_round_trip_is_lossless(value):
+    from sim import levers, share
+    lv = next(lv for lv in levers.levers() if lv.kind not in ("switch", "year") and lv.low < 1 < lv.high)
+    value = lv.low + (lv.high - lv.low) * (value % 1)
+    params = share.encode({lv.name: value}, "abcdef")
+    assert share.decode(params, "abcdef").levers[lv.name] == value
+
+
+@pytest.mark.parametrize("text", ["５", "٥", "۵", "५", "1٥", "²"])
+def test_share_link_accepts_ascii_digits_only(text):
+    from sim import share
+    state = share.decode({"L1": text, "m": "abcdef"}, "abcdef")
+    assert state.changed == {} and state.errors and "not a number" in state.errors[0]
