@@ -403,3 +403,44 @@ def test_share_link_accepts_ascii_digits_only(text):
     from sim import share
     state = share.decode({"L1": text, "m": "abcdef"}, "abcdef")
     assert state.changed == {} and state.errors and "not a number" in state.errors[0]
+
+
+# ------------------------------------------------------------ tolerances: cancelling residuals
+def _eng_compare():
+    sys.path.insert(0, str(REPO / "tests" / "engine"))
+    try:
+        import eng_compare
+    finally:
+        sys.path.pop(0)
+    return eng_compare
+
+
+def _balance_datasets(residual_engine):
+    import numpy as np
+    import xarray as xr
+    stocks = {"a": 61234.56789012345, "b": 23456.7890123, "c": -(61234.56789012345 + 23456.7890123)}
+    def ds(res):
+        data = {k: (("sample", "time"), np.full((1, 3), v)) for k, v in stocks.items()}
+        data["balance"] = (("sample", "time"), np.full((1, 3), res))
+        return xr.Dataset(data, coords={"time": [1990.0, 1991.0, 1992.0], "sample": [0]})
+    return ds(residual_engine), ds(0.0)
+
+
+def test_cancelling_residual_is_compared_relative_to_its_terms():
+    """land_area_balance_kha: engine 1.46e-11 vs pysd 0.0 failed at atol 1e-12 on another CPU."""
+    ec = _eng_compare()
+    eng, ref = _balance_datasets(1.4551915228366852e-11)
+    terms = {"balance": ("a", "b", "c")}
+    ec.assert_datasets_match(eng, ref, terms=terms)          # rounding of 1e5-sized terms: accepted
+    with pytest.raises(AssertionError):                      # the old rule: relative to the residual
+        ec.assert_datasets_match(eng, ref)
+    bad, ref = _balance_datasets(1e-3)                       # a real imbalance (1 ha): still caught
+    with pytest.raises(AssertionError, match="balance"):
+        ec.assert_datasets_match(bad, ref, terms=terms)
+
+
+def test_additive_terms_finds_the_land_balance():
+    from sim import engine
+    terms = _eng_compare().additive_terms(engine.compile(REPO / "sd_models" / "tianshan.mdl"))
+    assert set(terms["land_area_balance_kha"]) >= {"cultivated_land_kha", "desert_kha", "region_area_kha"}
+    assert "population_10k" not in terms  # products/calls keep the default (relative) tolerance
