@@ -190,6 +190,10 @@ def _entries_from_toml(data: Mapping[str, Any], path: Path) -> list[tuple[str, d
     entries: list[tuple[str, dict[str, Any]]] = []
     if isinstance(raw, Mapping):
         for name, over in raw.items():
+            if over is not None and not isinstance(over, Mapping):
+                raise SensitivityInputError(
+                    f"Factor file {str(path)!r}: factors.{name} must be a table of low/high, got {over!r}."
+                )
             entries.append((str(name), dict(over or {})))
     elif isinstance(raw, list):
         for item in raw:
