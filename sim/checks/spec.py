@@ -148,6 +148,10 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
         raise CheckSpecError(f"{where}: top level must be a mapping with 'version', 'matrices' and 'checks'")
     if doc.get("version") != 1:
         raise CheckSpecError(f"{where}: 'version: 1' required")
+    if not isinstance(doc.get("matrices") or {}, dict):
+        raise CheckSpecError(f"{where}: 'matrices' must be a mapping name -> matrix")
+    if not isinstance(doc.get("checks") or [], list):
+        raise CheckSpecError(f"{where}: 'checks' must be a list of checks")
     matrices: dict[str, MatrixSpec] = {}
     for name, m in (doc.get("matrices") or {}).items():
         loc = f"{where}: matrix '{name}'"

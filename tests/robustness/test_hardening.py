@@ -444,3 +444,11 @@ def test_additive_terms_finds_the_land_balance():
     terms = _eng_compare().additive_terms(engine.compile(REPO / "sd_models" / "tianshan.mdl"))
     assert set(terms["land_area_balance_kha"]) >= {"cultivated_land_kha", "desert_kha", "region_area_kha"}
     assert "population_10k" not in terms  # products/calls keep the default (relative) tolerance
+
+
+@pytest.mark.parametrize("doc", ["version: 1\nmatrices: x\nchecks: []\n", "version: 1\nmatrices: {}\nchecks: x\n"])
+def test_checks_file_with_wrong_top_level_types_is_a_spec_error(doc):
+    """Found by the deep fuzz run (a checks.yaml cut short): AttributeError 'str' has no 'items'."""
+    from sim.checks.spec import CheckSpecError, parse_suite
+    with pytest.raises(CheckSpecError, match="must be a"):
+        parse_suite(doc, "c.yaml")
