@@ -407,7 +407,7 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
             f"* **Posterior mode**: differential evolution on the negative log-posterior "
             f"(log-posterior {obj.get('log_posterior_default', float('nan')):.1f} at the model defaults → "
             f"{obj.get('log_posterior_map', float('nan')):.1f} at the mode; the mode is `[parameters]` of calibrated.toml).",
-            f"* **Sampler**: emcee {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
+            f"* **Sampler**: {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
             f"steps, burn-in {mc.get('burn', '?')}, each half-ensemble update is one batch of the numpy engine.",
             "",
             "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | s |",

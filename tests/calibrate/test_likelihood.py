@@ -149,3 +149,36 @@ def test_same_seed_same_posterior(synthetic):
     b = pipeline.posterior(st2, end_year=2019, steps=12, seed=9)
     pd.testing.assert_frame_equal(a.frame, b.frame)
     assert np.array_equal(a.x_map, b.x_map)
+
+
+def test_sectors_from_targets_toml_headings(tmp_path):
+    from sim.calibrate.targets import load_targets
+
+    path = tmp_path / "targets.toml"
+    path.write_text(textwrap.dedent("""
+        # -----------------------------------------------------------------
+        # Population and urbanisation
+        # -----------------------------------------------------------------
+        [[target]]
+        series = "population_10k"
+        geography = "xinjiang"
+        unit = "10^4 persons"
+        variable = "population_10k"
+        reason = "x"
+
+        # -----------------------------------------------------------------
+        # Energy and emissions (CEADs)
+        # -----------------------------------------------------------------
+        [[target]]
+        series = "co2_total_mt"
+        geography = "xinjiang"
+        unit = "Mt CO2"
+        variable = "co2_emissions_mt"
+        reason = "x"
+        """), encoding="utf-8")
+    series = pd.DataFrame([("population_10k", "xinjiang", 2000, 1.0, "10^4 persons", "s", ""),
+                           ("co2_total_mt", "xinjiang", 2000, 1.0, "Mt CO2", "s", "")],
+                          columns=["series_id", "geography", "year", "value", "unit", "source_id", "note"])
+    tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)}, series=series, check_coverage=False)
+    assert predictive.sectors(tset) == {"population_10k@xinjiang": "Population and urbanisation",
+                                        "co2_total_mt@xinjiang": "Energy and emissions"}
