@@ -111,5 +111,119 @@ def write(rows: list[dict], path: Path = OUT) -> Path:
     return path
 
 
+# --- model v2: population and economy (helper P, issue 11) -------------------------------------
+# Lookup tables of the .mdl (growth paths by year), written to calibration/derived/model_lookups.csv.
+# Source: raw/gcamchina_xinjiang_pop_gdp_projection_2019_2100.csv (GCAM-China SSP reproduction,
+# 2019 and 5-yearly 2020-2100) and raw/ssp_china_national_growth_inputs_gcamchina.csv.
+# Rates are continuous: ln(X(t1)/X(t0)) / (t1 - t0) over each interval [t0, t1) of the file, written
+# as a step function (points at t0 and t1 - 0.01) so that the Euler integration of the model
+# (TIME STEP 0.25) reproduces the tabulated growth exactly.
+LOOKUPS = ROOT / "calibration" / "derived" / "model_lookups.csv"
+GCAM_FILE = "gcamchina_xinjiang_pop_gdp_projection_2019_2100.csv"
+SSP_FILE = "ssp_china_national_growth_inputs_gcamchina.csv"
+LOOKUP_LAST_YEAR = 2070  # beyond the model horizon (2060); lookups clamp outside their range
+
+
+def _gcam_path(series: str, geography: str, scenario: str) -> dict[int, float]:
+    with open(RAW / GCAM_FILE, encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if not r["series"].startswith("#")]
+    out = {int(r["year"]): float(r["value"]) for r in rows
+           if r["series"] == series and r["geography"].startswith(geography) and r["scenario"] == scenario}
+    if not out:
+        raise LookupError(f"{GCAM_FILE}: no rows for {series} / {geography} / {scenario}")
+    return out
+
+
+def _interval_rates(path: dict[int, float]) -> list[tuple[int, int, float]]:
+    import math
+
+    years = sorted(y for y in path if y <= LOOKUP_LAST_YEAR)
+    return [(a, b, math.log(path[b] / path[a]) / (b - a)) for a, b in zip(years, years[1:])]
+
+
+def _step_points(intervals: list[tuple[int, int, float]]) -> list[tuple[float, float]]:
+    """A step function as lookup points: the rate of [a, b) at a and at b - 0.01."""
+    pts = []
+    for a, b, r in intervals:
+        pts += [(float(a), r), (b - 0.01, r)]
+    return pts
+
+
+def _ssp_national_rate(series: str, period: str, scenario: str) -> float:
+    with open(RAW / SSP_FILE, encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["series"] == series and r["year"] == period and r["scenario"] == scenario and r["geography"] == "China":
+                return float(r["value"]) / 100
+    raise LookupError(f"{SSP_FILE}: {series} {period} {scenario}")
+
+
+def derive_lookups() -> list[dict]:
+    """Rows: lookup, x (year), y (rate 1/Year), formula, sources."""
+    rows = []
+
+    def add(name, intervals, formula, sources):
+        for x, y in _step_points(intervals):
+            rows.append({"lookup": name, "x": x, "y": y, "formula": formula, "sources": sources})
+
+    for name, ssp in (("xinjiang_population_growth_ssp2_per_yr", "SSP2"),
+                      ("xinjiang_population_growth_ssp3_per_yr", "SSP3"),
+                      ("xinjiang_population_growth_ssp4_per_yr", "SSP4")):
+        add(name, _interval_rates(_gcam_path("population", "Xinjiang", f"GCAM-China {ssp}")),
+            f"ln(P(t1)/P(t0))/(t1-t0), Xinjiang population, GCAM-China {ssp}", f"raw/{GCAM_FILE}")
+    for name, ssp in (("national_gdp_per_capita_growth_ssp2_per_yr", "SSP2"),
+                      ("national_gdp_per_capita_growth_ssp3_per_yr", "SSP3"),
+                      ("national_gdp_per_capita_growth_ssp5_per_yr", "SSP5")):
+        # 2011-2019: the SSP input rates (GDP growth minus population growth = per-capita growth)
+        hist = [(a, b, _ssp_national_rate("gdp_growth_rate", period, ssp)
+                 - _ssp_national_rate("population_growth_rate", period, ssp))
+                for a, b, period in ((2011, 2016, "2011-2015"), (2016, 2019, "2016-2020"))]
+        add(name, hist, f"China GDP growth - population growth (SSP input rates 2011-2015, 2016-2020), {ssp}",
+            f"raw/{SSP_FILE}")
+        add(name, _interval_rates(_gcam_path("gdp_per_capita_real", "China", f"GCAM-China {ssp}")),
+            f"ln(y(t1)/y(t0))/(t1-t0), China GDP per capita (2010 USD), GCAM-China {ssp}", f"raw/{GCAM_FILE}")
+    return rows
+
+
+def lookup_definitions(rows: list[dict] | None = None) -> dict[str, list[tuple[float, float]]]:
+    """Lookup name -> [(x, y)] as written into the .mdl (rounded as in the csv)."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for r in rows if rows is not None else derive_lookups():
+        out.setdefault(r["lookup"], []).append((float(f"{r['x']:.6g}"), float(f"{r['y']:.6g}")))
+    return out
+
+
+def derive_p() -> list[dict]:
+    """Constants of the population/economy sectors derived from data (rows as in derive())."""
+    rows = []
+    pop19 = _gcam_path("population", "Xinjiang", "GCAM-China SSP2")[2019]
+    y_xj = _gcam_path("gdp_per_capita_real", "Xinjiang", "GCAM-China SSP2")[2019]
+    y_cn = _gcam_path("gdp_per_capita_real", "China", "GCAM-China SSP2")[2019]
+    rows.append({"constant": "xinjiang_to_national_gdp_per_capita_2019", "value": y_xj / y_cn, "units": "Dmnl",
+                 "formula": "Xinjiang / China GDP per capita 2019 (2010 USD)", "sources": f"raw/{GCAM_FILE}"})
+    del pop19
+    return rows
+
+
+def write_lookups(rows: list[dict], path: Path = LOOKUPS) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["lookup", "x", "y", "formula", "sources"], lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({**r, "x": f"{r['x']:.6g}", "y": f"{r['y']:.6g}"})
+    os.replace(tmp, path)
+    return path
+
+
+def mdl_lookup_text(name: str, points: list[tuple[float, float]]) -> str:
+    """The Vensim lookup body for ``name`` (pasted into the .mdl; tests compare it)."""
+    lo = min(y for _, y in points)
+    hi = max(y for _, y in points)
+    body = ",".join(f"({x:.6g},{y:.6g})" for x, y in points)
+    return f"[({points[0][0]:.6g},{lo:.6g})-({points[-1][0]:.6g},{hi:.6g})],{body}"
+
+
 if __name__ == "__main__":
     print(f"wrote {write(derive())}")
+    print(f"wrote {write_lookups(derive_lookups())}")
