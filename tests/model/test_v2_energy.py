@@ -11,8 +11,9 @@ YEARS = [2035, 2060]
 def _pair(compiled, changes, outputs, base="baseline"):
     base_levers = scenarios.load(base).levers
     params = {k: np.array([v, changes.get(k, v)]) for k, v in base_levers.items()}
-    for k, v in changes.items():
-        params.setdefault(k, np.array([v, v]))
+    for k, v in changes.items():  # constants that are not levers: model default vs the change
+        if k not in params:
+            params[k] = np.array([float(np.ravel(compiled.variables[compiled.resolve(k)].default)[0]), v])
     return compiled.run(params, n=2, outputs=outputs)
 
 
