@@ -14,7 +14,8 @@ CALIBRATION_DIR = REPO_ROOT / "calibration"
 
 
 class ProgressBar:
-    """One status line on stderr: stage, generation, best objective, elapsed, ETA."""
+    """One status line on stderr: run, stage (DE generations, MC sampler steps), best objective
+    (negative log-posterior), elapsed, ETA of the stage."""
 
     def __init__(self, stream=sys.stderr, width: int = 24):
         self.stream, self.width = stream, width
@@ -30,7 +31,7 @@ class ProgressBar:
         now = time.perf_counter()
         if self.tty:
             self.stream.write("\r" + line)
-            if stage == "LS":
+            if stage == "LS" or gen == total:
                 self.stream.write("\n")
         elif stage == "LS" or gen == total or now - self._last > 10:
             self.stream.write(line + "\n")
@@ -48,8 +49,16 @@ def _cmd_calibrate(args) -> int:
     doc = pipeline.run(st, seed=args.seed, out=args.out, hindcast=args.hindcast,
                        progress=None if args.quiet else ProgressBar())
     obj = doc["objective"]
-    print(f"objective {obj['default']:.5g} (defaults) -> {obj['calibrated']:.5g} (calibrated)"
-          + (f"; hindcast (<= {doc['hindcast']['end_year']}) {doc['hindcast']['objective']:.5g}" if "hindcast" in doc else ""))
+    print(f"log-posterior {obj['log_posterior_default']:.1f} (defaults) -> {obj['log_posterior_map']:.1f} (mode); "
+          f"sum of squared relative errors {obj['default']:.4g} -> {obj['calibrated']:.4g}"
+          + (f"; hindcast (<= {doc['hindcast']['end_year']}) {doc['hindcast']['objective']:.4g}" if "hindcast" in doc else ""))
+    mc, ens = doc["mcmc"], doc["ensemble"]
+    print(f"MCMC: {mc['walkers']} walkers x {mc['steps']} steps, acceptance {mc['acceptance']:.2f}, tau max "
+          f"{mc['tau_max']:.0f} (kept steps / tau {mc['steps_over_tau_max']:.1f}), ESS min {mc['ess_min']:.0f}; "
+          f"{ens['distinct']} distinct draws")
+    for label, cov in (("fitted", doc.get("coverage", {})), ("hindcast", doc.get("hindcast", {}).get("coverage", {}))):
+        for window, c in cov.items():
+            print(f"coverage {label} {window}: {c['cover50']:.0%} in 50 % band, {c['cover90']:.0%} in 90 % band (n {c['n']})")
     print(f"wrote {args.out or CALIBRATION_DIR / 'calibrated.toml'} in {time.perf_counter() - t0:.0f} s; "
           "run `oasis-sd fit-report` for the report")
     return 0

@@ -27,9 +27,18 @@ SETTINGS = {  # name -> (type, default, low, high)
     "end_year": (int, 2017, 1990, 2060),
     "hindcast_end_year": (int, 2010, 1990, 2060),
     "ensemble_size": (int, 100, 0, 100000),
-    "ensemble_evaluations": (int, 20000, 0, 10000000),
+    "ensemble_evaluations": (int, 20000, 0, 10000000),   # v1 only (unused by the emcee sampler)
+    # --- likelihood (sim/calibrate/likelihood.py) and MCMC (sim/calibrate/mcmc.py), v2 ---
+    "error_prior_scale": (float, 0.02, 1e-4, 10.0),   # prior error scale of relative targets (0.02 = 2 %)
+    "error_prior_shape": (float, 0.5, 0.01, 1e9),     # inverse-gamma shape of sigma^2 (0.5 = one pseudo-observation)
+    "ar1_rho_max": (float, 0.95, 0.0, 0.99),          # AR(1) coefficient grid 0..rho_max (per year)
+    "mcmc_walkers": (int, 0, 0, 10000),               # 0 = 2 x free parameters + 2
+    "mcmc_steps": (int, 3000, 10, 1000000),
+    "mcmc_burn_fraction": (float, 0.5, 0.0, 0.95),
+    "hindcast_mcmc_steps": (int, 1500, 10, 1000000),
+    "predictive_replicates": (int, 20, 1, 10000),     # AR(1) noise paths per ensemble member
 }
-FREE_FIELDS = {"parameter", "low", "high", "reason"}
+FREE_FIELDS = {"parameter", "low", "high", "reason", "bound_verdict"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class FreeParameter:
     default: float       # model default (start of the search is not this: DE samples the box)
     documented: tuple[float, float]
     reason: str
+    bound_verdict: str = ""  # shown in the report when the posterior piles up on a bound
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, parameters=None) -> Config
             raise TargetFileError(f"{path}:{at('low')}: field 'low': low ({low:g}) must be below high ({high:g})")
         if not str(entry.get("reason", "")).strip():
             raise TargetFileError(f"{path}:{start}: field 'reason': every free parameter needs a reason")
-        free.append(FreeParameter(name, float(low), float(high), p.default, (p.low, p.high), entry["reason"]))
+        free.append(FreeParameter(name, float(low), float(high), p.default, (p.low, p.high), entry["reason"],
+                                  str(entry.get("bound_verdict", ""))))
     if not free:
         raise TargetFileError(f"{path}: no [[free]] parameter declared")
     return Config(path, settings, tuple(free))

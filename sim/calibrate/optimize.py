@@ -56,15 +56,19 @@ def _jacobian(problem: Problem, u: np.ndarray) -> np.ndarray:
 
 def calibrate(problem: Problem, *, seed: int, popsize: int, maxiter: int, tol: float = 1e-6,
               mutation=(0.5, 1.0), recombination: float = 0.7, polish_max_nfev: int = 60,
-              progress=None) -> OptimizeResult:
-    """Minimise the problem's objective; returns the best point found."""
+              progress=None, objective=None) -> OptimizeResult:
+    """Minimise the problem's objective (or ``objective``: (n, d) parameter sets -> (n,) values, e.g.
+    the negative log-posterior; then there is no least-squares polish); returns the best point."""
+    objective_fn = objective if objective is not None else problem.objective
+    if objective is not None:
+        polish_max_nfev = 0
     t0 = time.perf_counter()
     d = problem.dim
     prog = Progress(progress)
     best = [np.inf]
 
     def func(u_t: np.ndarray) -> np.ndarray:  # DE vectorised: u_t has shape (d, S)
-        vals = problem.objective(problem.to_params(u_t.T))
+        vals = objective_fn(problem.to_params(u_t.T))
         best[0] = min(best[0], float(np.min(vals)))
         return vals
 

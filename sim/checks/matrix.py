@@ -76,10 +76,17 @@ def build(spec: MatrixSpec, model_path) -> Matrix:
         seen[key] = name
         out.append(Scenario(name, values))
 
+    members = _ensemble_members(spec.ensemble, set(params)) if spec.ensemble else []
+    sample = _sample(spec.sample, list(lever_map.values()), list(params.values()), spec.set) \
+        if spec.sample else []
     for preset in presets:
         base = dict(preset_params(preset))
         base.update(spec.set)
         add(preset, base)
+        for label, member in members:
+            add(f"{preset} | ensemble {label}", {**base, **member})
+        for i, draw in enumerate(sample):
+            add(f"{preset} | sample {i}", {**base, **draw})
         for lv in oat_levers:
             for tag, value in (("min", lv.low), ("max", lv.high)):
                 add(f"{preset} | {lv.name}={value:g} ({tag})", {**base, lv.name: value})
@@ -95,6 +102,53 @@ def build(spec: MatrixSpec, model_path) -> Matrix:
     if not out:
         raise OasisError(f"{where}: no scenarios")
     return Matrix(spec.name, out, ref)
+
+
+def _ensemble_members(n: int, known: set[str]) -> list[tuple[str, dict[str, float]]]:
+    """Members of the committed calibration ensemble (``calibration/ensemble.csv``): the columns
+    that are uncertain model constants, one dict per draw; the first ``n`` (``-1`` = all)."""
+    import csv
+
+    from ..calibrate.result import REPO_ROOT
+
+    path = REPO_ROOT / "calibration" / "ensemble.csv"
+    if not path.exists():
+        raise OasisError(f"matrix ensemble: {path} not found (run `oasis-sd calibrate`)")
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for i, row in enumerate(rows if n < 0 else rows[:n]):
+        label = row.get("draw") or str(i + 1)
+        out.append((label, {k: float(v) for k, v in row.items() if k in known and v not in ("", None)}))
+    if not out:
+        raise OasisError(f"matrix ensemble: {path} has no members")
+    return out
+
+
+def _sample(spec: dict, levers, params, fixed: dict) -> list[dict[str, float]]:
+    """Scrambled Latin-hypercube draws over the registry ranges of levers and uncertain
+    parameters (constants in the matrix's ``set`` stay fixed). Switch and year levers are rounded
+    to whole numbers so that every draw is a valid scenario."""
+    from scipy.stats import qmc
+
+    factors = []
+    if spec["levers"]:
+        factors += [(lv.name, lv.low, lv.high, 1.0 if lv.kind in ("switch", "year") else None)
+                    for lv in levers
+                    if lv.name not in fixed]
+    if spec["parameters"]:
+        factors += [(p.name, p.low, p.high, None) for p in params if p.name not in fixed]
+    unit = qmc.LatinHypercube(d=len(factors), seed=spec["seed"]).random(spec["n"])
+    draws = []
+    for row in unit:
+        d = {}
+        for (name, lo, hi, step), u in zip(factors, row):
+            v = lo + u * (hi - lo)
+            if step:
+                v = min(hi, max(lo, lo + round((v - lo) / step) * step))
+            d[name] = float(v)
+        draws.append(d)
+    return draws
 
 
 def engine_params(matrix_or_scenarios, compiled) -> tuple[dict, int]:

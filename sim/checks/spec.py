@@ -17,7 +17,9 @@ from . import expr as expr_mod
 
 DEFAULT_CHECKS = REPO_ROOT / "sd_models" / "checks.yaml"
 CHECK_KINDS = ("assert", "all_finite")
-MATRIX_KEYS = {"description", "presets", "oat_levers", "oat_parameters", "set", "reference"}
+MATRIX_KEYS = {"description", "presets", "oat_levers", "oat_parameters", "set", "reference",
+               "ensemble", "sample"}
+SAMPLE_KEYS = {"n", "seed", "levers", "parameters"}
 CHECK_KEYS = {"id", "description", "matrix", "kind", "assert", "when", "regions", "variables",
               "known_defect", "group"}
 
@@ -36,6 +38,12 @@ class MatrixSpec:
     oat_parameters: list[str] | str = "none"
     set: dict[str, float] = field(default_factory=dict)
     reference: str | None = None           # scenario name of ref(); default: first scenario
+    # every preset x every member of the calibration ensemble (calibration/ensemble.csv):
+    # 0 = off, N = the first N members, -1 = all members
+    ensemble: int = 0
+    # space-filling sample (scrambled Latin hypercube) over the registry ranges of levers and/or
+    # uncertain parameters, on top of each preset: {n, seed, levers: bool, parameters: bool}
+    sample: dict | None = None
 
 
 @dataclass
@@ -75,6 +83,40 @@ def _names(value, where, what) -> list[str] | str:
     raise CheckSpecError(f"{where}: '{what}' must be 'all', 'none' or a list of names, got {value!r}")
 
 
+def _ensemble_field(value, where) -> int:
+    """``ensemble``: ``all`` (-1), ``none``/0 or a positive number of members."""
+    if value in ("all",):
+        return -1
+    if value in (None, "none", 0, False):
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CheckSpecError(f"{where}: 'ensemble' must be 'all', 'none' or a positive integer, got {value!r}")
+    return value
+
+
+def _sample_field(value, where) -> dict | None:
+    """``sample``: {n: >= 2, seed: int, levers: bool, parameters: bool} or absent."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - SAMPLE_KEYS:
+        raise CheckSpecError(f"{where}: 'sample' must be a mapping with keys from {sorted(SAMPLE_KEYS)}")
+    n = value.get("n")
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 100_000:
+        raise CheckSpecError(f"{where}: sample.n must be an integer in 2-100000, got {n!r}")
+    seed = value.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise CheckSpecError(f"{where}: sample.seed must be an integer, got {seed!r}")
+    out = {"n": n, "seed": seed}
+    for key in ("levers", "parameters"):
+        flag = value.get(key, True)
+        if not isinstance(flag, bool):
+            raise CheckSpecError(f"{where}: sample.{key} must be true or false, got {flag!r}")
+        out[key] = flag
+    if not (out["levers"] or out["parameters"]):
+        raise CheckSpecError(f"{where}: sample needs levers or parameters (or both)")
+    return out
+
+
 def _number(value, where):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
         raise CheckSpecError(f"{where}: expected a finite number, got {value!r}")
@@ -99,7 +141,9 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CheckSpecError(f"{where}: not valid YAML ({exc})") from None
+        raise CheckSpecError(f"{where}: not valid YAML ({' '.join(str(exc).split())})") from None
+    except RecursionError:
+        raise CheckSpecError(f"{where}: nested too deeply; not a checks file") from None
     if not isinstance(doc, dict) or set(doc) - {"version", "matrices", "checks"}:
         raise CheckSpecError(f"{where}: top level must be a mapping with 'version', 'matrices' and 'checks'")
     if doc.get("version") != 1:
@@ -128,13 +172,17 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
             oat_levers=_names(oat, loc, "oat_levers"), oat_levers_except=except_,
             oat_parameters=_names(m.get("oat_parameters", "none"), loc, "oat_parameters"),
             set={str(k): _number(v, f"{loc}: set.{k}") for k, v in sets.items()},
-            reference=m.get("reference"))
+            reference=m.get("reference"),
+            ensemble=_ensemble_field(m.get("ensemble", 0), loc),
+            sample=_sample_field(m.get("sample"), loc))
     checks: list[CheckSpec] = []
     seen = set()
     for i, c in enumerate(doc.get("checks") or []):
         if not isinstance(c, dict) or "id" not in c:
             raise CheckSpecError(f"{where}: check #{i + 1} must be a mapping with an 'id'")
-        cid = str(c["id"])
+        if not isinstance(c["id"], str) or not c["id"].strip():
+            raise CheckSpecError(f"{where}: check #{i + 1}: 'id' must be a text, got {str(c['id'])[:40]!r}")
+        cid = c["id"]
         loc = f"{where}: check '{cid}'"
         if cid in seen:
             raise CheckSpecError(f"{loc}: duplicate id")
@@ -147,7 +195,7 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
             raise CheckSpecError(f"{loc}: kind must be one of {CHECK_KINDS}, got {kind!r}")
         mats = c.get("matrix")
         mats = [mats] if isinstance(mats, str) else mats
-        if not mats or not all(isinstance(x, str) for x in mats):
+        if not isinstance(mats, list) or not mats or not all(isinstance(x, str) for x in mats):
             raise CheckSpecError(f"{loc}: 'matrix' must name a matrix or a list of matrices")
         for mname in mats:
             if mname not in matrices:
@@ -161,6 +209,9 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
                     raise CheckSpecError(f"{loc}: kind 'assert' needs an 'assert' predicate string")
                 spec.assert_text = c["assert"]
                 spec.assert_ast = expr_mod.parse(spec.assert_text)
+                if not expr_mod.refers_to_model(spec.assert_ast):
+                    raise CheckSpecError(f"{loc}: the predicate uses no model variable, so it says nothing "
+                                         f"about the model: {spec.assert_text[:80]!r}")
             else:
                 spec.variables = _names(c.get("variables", "all"), loc, "variables")
             if c.get("when") is not None:
@@ -175,9 +226,10 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
 
 
 def load_suite(path: Path | str = DEFAULT_CHECKS) -> CheckSuite:
+    from ..io import read_text_file
+
     path = Path(path)
-    if not path.exists():
-        raise CheckSpecError(f"checks file not found: {path}")
-    suite = parse_suite(path.read_text(encoding="utf-8"), str(path))
+    text = read_text_file(path, what="checks file", max_bytes=4 * 1024 * 1024, error=CheckSpecError)
+    suite = parse_suite(text, str(path))
     suite.path = path
     return suite

@@ -383,7 +383,9 @@ def convergence_check(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, 
     wanted = {(t[1], t[2]) for t in targets}
     keep = [(o, None if pd.isna(y) else int(y)) in wanted
             for o, y in zip(detail["output"], detail["year"])]
-    detail = detail[keep]
+    # a boolean mask, also when empty (detail[[]] would select no *columns*: KeyError 'output'
+    # for a job whose outputs do not vary at all)
+    detail = detail[np.asarray(keep, dtype=bool)] if len(detail) else detail
     verdicts, warns = [], list(errors)
     n_half = sizes[-2]
     for _, label, year, _ in targets:

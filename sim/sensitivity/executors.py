@@ -45,9 +45,29 @@ def _worker_env() -> dict[str, str]:
     return {"OASIS_SD_THREADS": os.environ.get("OASIS_SD_THREADS", "1")}
 
 
-def _worker_init() -> None:
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Daemon thread of a pool worker: exit as soon as the driver is gone (kill -9 of the driver
+    would otherwise leave the workers, ~150 MB each, running under init until their task ends)."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="oasis-sd-parent-watch", daemon=True).start()
+
+
+def _worker_init(parent_pid: int | None = None) -> None:
     # Runs in each spawned pool worker before the engine module is imported.
     os.environ.update(_worker_env())
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
 
 
 def default_workers() -> int:
@@ -113,7 +133,7 @@ class ProcessPoolBackend(Backend):
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
-                                         initializer=_worker_init)
+                                         initializer=_worker_init, initargs=(os.getpid(),))
         return self._pool
 
     def run(self, evaluator, X, tasks, on_result):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import AnalysisSettings, analyse_job, convergence_check
-from .errors import OutputDirMismatchError, SensitivityInputError
+from .errors import ChunkResultError, CorruptJobFileError, OutputDirMismatchError, SensitivityInputError
 from .evaluators import DEFAULT_MODEL, Evaluator, ModelEvaluator
 from .executors import default_workers, make_backend, parse_scheduler
 from .factors import Factor, problem_dict, resolve_factors, resolve_groups
@@ -327,6 +327,21 @@ def build_manifest(spec: JobSpec, factors: list[Factor], groups: list[str] | Non
     }
 
 
+def _check_finite(idx: int, start: int, Y: np.ndarray, outputs: Sequence[str], years: Sequence[int]) -> None:
+    """A chunk whose outputs hold NaN/inf is an error naming the chunk, the runs (0-based rows of
+    samples.npy) and the first output/year affected; it is not stored."""
+    bad = ~np.isfinite(np.asarray(Y, dtype=float))
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
+    r, o, y = np.argwhere(bad)[0]
+    runs = ", ".join(str(start + int(i)) for i in rows[:10]) + (" …" if len(rows) > 10 else "")
+    raise ChunkResultError(
+        f"chunk {idx}: the model gave NaN/inf in {len(rows)} run(s) ({runs}), first in "
+        f"{outputs[o]} {years[y] if len(years) > y else ''} (run {start + int(r)}); the factor values of those "
+        "runs are rows of samples.npy. Narrow the factor ranges or fix the model.")
+
+
 def job_digest(manifest: Mapping[str, Any]) -> str:
     """Short hash of the identity fields: the same job always maps to the same default dir."""
     ident = {k: manifest.get(k) for k in IDENTITY_KEYS}
@@ -412,111 +427,131 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
     layout = {i: (a, b) for i, a, b in iter_chunk_layout(n_rows, chunk_size)}
     manifest = build_manifest(spec, factors, groups, evaluator, X, chunk_size, len(layout))
     out_dir = Path(spec.out) if spec.out else Path("runs/sensitivity") / f"{spec.method}-{job_digest(manifest)}"
-    store = JobStore(out_dir)
+    store = JobStore(out_dir, job=job_digest(manifest))
 
     # 3. Output directory: fresh, or a matching job when resuming.
     old = _check_out_dir(store, manifest, spec.resume)
-    backend = None
     try:
-        if "://" in parse_scheduler(spec.scheduler):
-            # Connect before writing anything, so an unreachable scheduler leaves no half-made job.
-            backend = make_backend(spec.scheduler, spec.workers, spec.retries)
-        removed = store.clean_tmp()
-        if removed:
-            warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
-        row_shape = (len(outputs), len(years))
-        if old is None:
-            manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
-            manifest["status"] = "running"
-            store.write_samples(X)
-            store.write_manifest(manifest)
-            done: set[int] = set()
-        else:
-            manifest = {**old, **{k: manifest[k] for k in manifest if k not in ("created",)},
-                        "status": "running"}
-            store.write_manifest(manifest)
-            done = store.finished_chunks(layout, row_shape, warn=warn)
+        backend = None
+        try:
+            if "://" in parse_scheduler(spec.scheduler):
+                # Connect before writing anything, so an unreachable scheduler leaves no half-made job.
+                backend = make_backend(spec.scheduler, spec.workers, spec.retries)
+            removed = store.clean_tmp()
+            if removed:
+                warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
+            row_shape = (len(outputs), len(years))
+            if old is None:
+                manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+                manifest["status"] = "running"
+                store.write_samples(X)
+                store.write_manifest(manifest)
+                done: set[int] = set()
+            else:
+                manifest = {**old, **{k: manifest[k] for k in manifest if k not in ("created",)},
+                            "status": "running"}
+                manifest.pop("error", None)
+                store.write_manifest(manifest)
+                try:
+                    store.read_samples(manifest["samples_sha256"])
+                except CorruptJobFileError as exc:
+                    # X was regenerated from the spec and matches the manifest's hash: restore the file
+                    warn(f"{exc}; rewritten from the job specification")
+                    store.write_samples(X)
+                done = store.finished_chunks(layout, row_shape, warn=warn)
 
-        # 4. Evaluate the missing chunks; persist each as it arrives.
-        todo = [(i, a, b) for i, (a, b) in sorted(layout.items()) if i not in done]
-        resumed_rows = sum(layout[i][1] - layout[i][0] for i in done)
-        tracker = ProgressTracker(n_rows, len(layout), resumed_rows, len(done), progress)
-        tracker.emit("evaluate")
-        backend_name, n_workers = "none", 0
-        lap("sample")  # generating and storing the samples, directory checks, manifest
-        t_eval = time.monotonic()
-        if todo:
-            backend = backend or make_backend(spec.scheduler, spec.workers, spec.retries)
-            backend_name, n_workers = backend.name, backend.workers
-            if spec.workers and "://" in spec.scheduler:
-                warn("--workers is ignored with an external scheduler: the cluster decides.")
+            # 4. Evaluate the missing chunks; persist each as it arrives.
+            todo = [(i, a, b) for i, (a, b) in sorted(layout.items()) if i not in done]
+            resumed_rows = sum(layout[i][1] - layout[i][0] for i in done)
+            tracker = ProgressTracker(n_rows, len(layout), resumed_rows, len(done), progress)
+            tracker.emit("evaluate")
+            backend_name, n_workers = "none", 0
+            lap("sample")  # generating and storing the samples, directory checks, manifest
+            t_eval = time.monotonic()
+            if todo:
+                backend = backend or make_backend(spec.scheduler, spec.workers, spec.retries)
+                backend_name, n_workers = backend.name, backend.workers
+                if spec.workers and "://" in spec.scheduler:
+                    warn("--workers is ignored with an external scheduler: the cluster decides.")
 
-            def on_result(idx: int, Y_chunk: np.ndarray) -> None:
-                a, b = layout[idx]
-                store.write_chunk(idx, a, b, Y_chunk)
-                tracker.chunk_done(b - a)
+                def on_result(idx: int, Y_chunk: np.ndarray) -> None:
+                    a, b = layout[idx]
+                    _check_finite(idx, a, Y_chunk, outputs, years)
+                    store.write_chunk(idx, a, b, Y_chunk)
+                    tracker.chunk_done(b - a)
 
-            backend.run(evaluator, X, todo, on_result)
-    finally:
-        # Also on Ctrl-C / errors: stop workers (or a LocalCluster we started); finished
-        # chunks are already on disk for --resume.
-        if backend is not None:
-            backend.close()
-    eval_seconds = time.monotonic() - t_eval
-    lap("evaluate")
+                backend.run(evaluator, X, todo, on_result)
+        finally:
+            # Also on Ctrl-C / errors: stop workers (or a LocalCluster we started); finished
+            # chunks are already on disk for --resume.
+            if backend is not None:
+                backend.close()
+        eval_seconds = time.monotonic() - t_eval
+        lap("evaluate")
 
-    # 5. Assemble from disk (the exact bytes a later --resume would see) and analyse.
-    Y = store.assemble(layout, n_rows, row_shape)
-    store.write_outputs(Y)
-    lap("assemble")
-    settings = AnalysisSettings(num_resamples=spec.num_resamples, conf_level=spec.conf_level,
-                                seed=spec.seed + 1,  # SALib treats seed 0 as "no seed"
-                                workers=min(spec.workers or default_workers(), default_workers()))
-    empty = pd.DataFrame()
-    indices, conv, conv_summary = empty, empty, empty
-    if spec.analyse:
-        tracker.emit("analyse")
-        every = spec.analyse_every_year
-        if every is None:
-            every = spec.method != "delta"
-            if not every and len(years) > len(report_years):
-                warn(f"delta: per-year indices computed for the report years {report_years} only "
-                     "(its bootstrap is slow); set analyse_every_year=True for all years.")
-        indices, errors = analyse_job(spec.method, problem, X, Y, spec.n, outputs, years,
-                                      evaluator.scalar_mask, report_years, options, settings,
-                                      analysis_years=None if every else report_years)
-        for e in errors:
-            warn(e)
-        store.write_csv("indices.csv", indices)
-        lap("analyse")
-        if spec.convergence:
-            conv, conv_summary, cwarn = convergence_check(
-                spec.method, problem, X, Y, spec.n, outputs, years, evaluator.scalar_mask,
-                report_years, indices, options, settings)
-            for w in cwarn:
-                warn(w)
-            store.write_csv("convergence.csv", conv)
-            store.write_csv("convergence_summary.csv", conv_summary)
-            lap("convergence")
+        # 5. Assemble from disk (the exact bytes a later --resume would see) and analyse.
+        Y = store.assemble(layout, n_rows, row_shape)
+        store.write_outputs(Y)
+        lap("assemble")
+        settings = AnalysisSettings(num_resamples=spec.num_resamples, conf_level=spec.conf_level,
+                                    seed=spec.seed + 1,  # SALib treats seed 0 as "no seed"
+                                    workers=min(spec.workers or default_workers(), default_workers()))
+        empty = pd.DataFrame()
+        indices, conv, conv_summary = empty, empty, empty
+        if spec.analyse:
+            tracker.emit("analyse")
+            every = spec.analyse_every_year
+            if every is None:
+                every = spec.method != "delta"
+                if not every and len(years) > len(report_years):
+                    warn(f"delta: per-year indices computed for the report years {report_years} only "
+                         "(its bootstrap is slow); set analyse_every_year=True for all years.")
+            indices, errors = analyse_job(spec.method, problem, X, Y, spec.n, outputs, years,
+                                          evaluator.scalar_mask, report_years, options, settings,
+                                          analysis_years=None if every else report_years)
+            for e in errors:
+                warn(e)
+            store.write_csv("indices.csv", indices)
+            lap("analyse")
+            if spec.convergence:
+                conv, conv_summary, cwarn = convergence_check(
+                    spec.method, problem, X, Y, spec.n, outputs, years, evaluator.scalar_mask,
+                    report_years, indices, options, settings)
+                for w in cwarn:
+                    warn(w)
+                store.write_csv("convergence.csv", conv)
+                store.write_csv("convergence_summary.csv", conv_summary)
+                lap("convergence")
 
-    result = JobResult(
-        out_dir=out_dir, manifest=manifest, factors=factors, outputs=outputs, years=years, X=X, Y=Y,
-        indices=indices, convergence=conv, convergence_summary=conv_summary, warnings=warn_list,
-        runs_total=n_rows, runs_evaluated=n_rows - resumed_rows, runs_resumed=resumed_rows,
-        chunks_total=len(layout), chunks_resumed=len(done), eval_seconds=eval_seconds,
-        total_seconds=0.0, backend=backend_name, workers=n_workers, timings=timings,
-    )
-    if spec.analyse and spec.report:
-        tracker.emit("report")
-        from .report import write_report
+        result = JobResult(
+            out_dir=out_dir, manifest=manifest, factors=factors, outputs=outputs, years=years, X=X, Y=Y,
+            indices=indices, convergence=conv, convergence_summary=conv_summary, warnings=warn_list,
+            runs_total=n_rows, runs_evaluated=n_rows - resumed_rows, runs_resumed=resumed_rows,
+            chunks_total=len(layout), chunks_resumed=len(done), eval_seconds=eval_seconds,
+            total_seconds=0.0, backend=backend_name, workers=n_workers, timings=timings,
+        )
+        if spec.analyse and spec.report:
+            tracker.emit("report")
+            from .report import write_report
 
-        result.report_paths = write_report(result, store, report_years)
-        lap("report")
-    result.total_seconds = time.monotonic() - t_start
-    timings["total"] = round(result.total_seconds, 3)
-    manifest.update(status="complete",
-                    finished=_dt.datetime.now(_dt.timezone.utc).isoformat(),
-                    report_years=report_years, warnings=warn_list, timings_s=timings)
-    store.write_manifest(manifest)
-    tracker.emit("done")
-    return result
+            result.report_paths = write_report(result, store, report_years)
+            lap("report")
+        result.total_seconds = time.monotonic() - t_start
+        timings["total"] = round(result.total_seconds, 3)
+        manifest.update(status="complete",
+                        finished=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+                        report_years=report_years, warnings=warn_list, timings_s=timings)
+        store.write_manifest(manifest)
+        tracker.emit("done")
+        return result
+    except BaseException as exc:
+        # never leave the manifest saying "running" for a job that stopped
+        if store.manifest_path.exists() and manifest.get("status") == "running":
+            manifest.update(status="failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
+                            error=f"{type(exc).__name__}: {exc}"[:2000],
+                            finished=_dt.datetime.now(_dt.timezone.utc).isoformat())
+            try:
+                store.write_manifest(manifest)
+            except OSError:
+                pass
+        raise

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .errors import OutputDirMismatchError
+from .errors import CorruptJobFileError, OutputDirMismatchError
 
 MANIFEST = "manifest.json"
 FORMAT = "oasis-sd-sensitivity/1"
@@ -120,10 +120,22 @@ def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return diffs
 
 
-class JobStore:
-    """All file access for one job directory."""
+def chunk_digest(job: str, start: int, stop: int, Y: np.ndarray) -> str:
+    """Content hash of a chunk: the job it belongs to, its rows and its values. A chunk whose
+    values were changed (zeroed, truncated) or that comes from another job (another seed, other
+    factors) does not match and is recomputed on --resume instead of being trusted."""
+    h = hashlib.sha256()
+    h.update(f"{job}:{start}:{stop}:".encode())
+    h.update(sha256_array(np.asarray(Y, dtype=np.float64)).encode())
+    return h.hexdigest()
 
-    def __init__(self, root: str | os.PathLike):
+
+class JobStore:
+    """All file access for one job directory. ``job``: the job digest (``job_digest`` of the
+    manifest) written into and checked against every chunk."""
+
+    def __init__(self, root: str | os.PathLike, job: str = ""):
+        self.job = job
         self.root = Path(root)
         self.chunks_dir = self.root / "chunks"
         self.report_dir = self.root / "report"
@@ -167,8 +179,20 @@ class JobStore:
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.root / "samples.npy", _npy_bytes(X))
 
-    def read_samples(self) -> np.ndarray:
-        return np.load(self.root / "samples.npy", allow_pickle=False)
+    def read_samples(self, sha256: str | None = None) -> np.ndarray:
+        """The stored design matrix; with ``sha256`` (the manifest's ``samples_sha256``) it must
+        match, else :class:`CorruptJobFileError`."""
+        path = self.root / "samples.npy"
+        try:
+            X = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise CorruptJobFileError(f"{path} is missing") from None
+        except (ValueError, OSError, EOFError) as exc:
+            raise CorruptJobFileError(f"{path} is not a readable sample matrix ({exc})") from None
+        if sha256 is not None and sha256_array(X) != sha256:
+            raise CorruptJobFileError(f"{path} does not match the manifest (samples_sha256): the file "
+                                      "was changed or damaged")
+        return X
 
     # -- chunks -------------------------------------------------------------------
     def chunk_path(self, index: int) -> Path:
@@ -176,12 +200,29 @@ class JobStore:
 
     def write_chunk(self, index: int, start: int, stop: int, Y: np.ndarray) -> None:
         self.chunks_dir.mkdir(parents=True, exist_ok=True)
+        Y = np.asarray(Y, dtype=np.float64)
         atomic_write_bytes(self.chunk_path(index),
-                           _npz_bytes(start=np.int64(start), stop=np.int64(stop), Y=Y))
+                           _npz_bytes(start=np.int64(start), stop=np.int64(stop), Y=Y,
+                                      job=np.array(self.job), sha256=np.array(chunk_digest(self.job, start, stop, Y))))
 
-    def read_chunk(self, index: int) -> tuple[int, int, np.ndarray]:
-        with np.load(self.chunk_path(index), allow_pickle=False) as z:
-            return int(z["start"]), int(z["stop"]), np.array(z["Y"])
+    def read_chunk(self, index: int, verify: bool = True) -> tuple[int, int, np.ndarray]:
+        """(start, stop, Y) of a chunk file; with ``verify`` the job digest and the content hash
+        must match (else :class:`CorruptJobFileError`)."""
+        path = self.chunk_path(index)
+        with np.load(path, allow_pickle=False) as z:
+            start, stop, Y = int(z["start"]), int(z["stop"]), np.array(z["Y"])
+            job = str(z["job"]) if "job" in z.files else None
+            digest = str(z["sha256"]) if "sha256" in z.files else None
+        if verify:
+            if job is None or digest is None:
+                raise CorruptJobFileError(f"{path.name} has no job digest/content hash (written by an "
+                                          "older version or by hand)")
+            if job != self.job:
+                raise CorruptJobFileError(f"{path.name} belongs to another job ({job[:10]!r}, this job "
+                                          f"is {self.job[:10]!r})")
+            if digest != chunk_digest(job, start, stop, Y):
+                raise CorruptJobFileError(f"{path.name}: content hash mismatch (the values were changed)")
+        return start, stop, Y
 
     def finished_chunks(self, layout: dict[int, tuple[int, int]], row_shape: tuple[int, ...],
                         warn: Callable[[str], None] | None = None) -> set[int]:
@@ -205,6 +246,10 @@ class JobStore:
                 continue
             try:
                 start, stop, Y = self.read_chunk(idx)
+            except CorruptJobFileError as exc:
+                if warn:
+                    warn(f"ignoring {exc}; it will be recomputed")
+                continue
             except Exception as exc:  # noqa: BLE001 - any unreadable file is simply redone
                 if warn:
                     warn(f"ignoring unreadable {p.name} ({exc}); it will be recomputed")
@@ -212,6 +257,10 @@ class JobStore:
             if (start, stop) != layout[idx] or Y.shape != (stop - start, *row_shape):
                 if warn:
                     warn(f"ignoring {p.name}: rows/shape do not match the manifest; recomputing")
+                continue
+            if not np.isfinite(Y).all():
+                if warn:
+                    warn(f"ignoring {p.name}: it holds NaN/inf; recomputing")
                 continue
             done.add(idx)
         return done
@@ -254,7 +303,7 @@ def load_raw(out_dir: str | os.PathLike):
     m = store.read_manifest()
     if m is None:
         raise FileNotFoundError(f"no {MANIFEST} in {out_dir}")
-    X = store.read_samples()
+    X = store.read_samples(m.get("samples_sha256"))
     Y = np.load(store.root / "outputs.npy", allow_pickle=False)
     return xr.Dataset(
         {"X": (("run", "factor"), X), "Y": (("run", "output", "year"), Y)},

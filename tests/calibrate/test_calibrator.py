@@ -80,7 +80,8 @@ def test_recovers_known_parameters(model, synthetic):
 
 
 def fast(cfg):
-    return cfg.with_settings(maxiter=4, polish_max_nfev=6, ensemble_evaluations=96, ensemble_size=6)
+    return cfg.with_settings(maxiter=4, polish_max_nfev=6, mcmc_steps=16, hindcast_mcmc_steps=8, ensemble_size=6,
+                             predictive_replicates=4)
 
 
 def test_same_seed_same_result_and_files(model, synthetic, tmp_path):
