@@ -77,10 +77,6 @@ def derive() -> list[dict]:
     add("household_energy_per_capita_tce", _value(s, "final_energy_residential_mtce", 1990) * 100 / pop90,
         "tce/person/Year", "residential final energy 1990 [Mtce] * 100 / population 1990 [10k]",
         "final_energy_residential_mtce; population_10k")
-    ren = s[(s.series_id == "renewable_share_generation_pct") & (s.geography == "xinjiang")]
-    add("renewable_share_bau", float(ren.value.mean()) / 100, "Dmnl",
-        f"mean renewable share of generation {int(ren.year.min())}-{int(ren.year.max())} / 100",
-        "renewable_share_generation_pct")
     add("xinjiang_surface_water_resources_1e8m3_per_yr", _value(s, "surface_water_resources_100m_m3", 2017),
         "1e8 m3/Year", "Xinjiang surface water resources 2017", "surface_water_resources_100m_m3")
     pref = _prefecture_2017("surface_water_resources_1e8m3")

@@ -89,6 +89,11 @@ UNIT_NAMES: dict[str, Unit] = {
     "person": _base(_P), "persons": _base(_P),
     "yuan": _base(_YUAN),
     "tce": _base(_TCE), "mtce": _base(_TCE, 1e6),
+    # model v2 energy (issue 13): electricity at its calorific equivalent (0.1229 kgce/kWh),
+    # coal per kWh in gce, capacity in GW (kWh per hour), hours, carbon price in CNY (= yuan)
+    "gce": _base(_TCE, 1e-6), "kwh": _base(_TCE, 1.229e-4),
+    "h": _base(_Y, 1 / 8760), "gw": Unit(_base(_TCE).dims, 1.229e-4 * 1e6 * 8760) / _base(_Y),
+    "cny": _base(_YUAN),
 }
 _PREFIX_NUMBERS = {"10k": 1e4}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:e[-+]?\d+)?k?)(?![a-z])|(?P<name>[a-z%][a-z]*?)(?P<pow>\d*)(?![a-z])|(?P<op>[/*()^]))", re.I)
