@@ -11,7 +11,6 @@ from .checks.cli import add_parsers as add_check_parsers
 from .calibrate.cli import add_parsers as add_calibrate_parsers
 from .io import write_results
 from .sensitivity import job as sensitivity_job
-from .sensitivity.errors import SensitivityInputError
 from .sensitivity.progress import TextProgressBar
 
 TABLE_YEARS = (2020, 2030, 2035, 2060)
@@ -84,10 +83,7 @@ def _cmd_describe(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    try:
-        result = sensitivity_job.run_job(sensitivity_job.spec_from_args(args), progress=TextProgressBar())
-    except SensitivityInputError as exc:
-        raise OasisError(str(exc)) from exc
+    result = sensitivity_job.run_job(sensitivity_job.spec_from_args(args), progress=TextProgressBar())
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"results in {result.out_dir}")
@@ -130,12 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point. Every user-facing failure is an :class:`OasisError` (scenario, data, checks,
+    engine, sensitivity, store errors all derive from it): caught here once, printed as one line,
+    exit code 2. Anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (OasisError, FileNotFoundError) as exc:
-        print(f"oasis-sd: error: {exc}", file=sys.stderr)
+    except OasisError as exc:
+        print(f"oasis-sd: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
+
+
+def _one_line(message: str, limit: int = 2000) -> str:
+    """An error message on one line (newlines of nested messages folded), bounded in length."""
+    text = " ".join(message.split("\n")).strip() or "(no message)"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ The tables are written by ``calibration/scripts/build_series.py`` (never by hand
     one row per ``source_id`` (citation and raw file).
 ``geographies.csv``
     one row per geography id, with the model regions it maps to.
+``anchors.csv``
+    projections, targets and the base-year values of projection sources (``kind`` =
+    projection / target / observation). NOT calibration data: long-run anchors (SSP envelope),
+    red lines and plausibility checks. ``anchor_id,kind,geography,scenario,year,year_end,value,
+    value_high,unit,source_id,period,note``.
 
 Every loader validates what it reads and raises :class:`DataError` on the first problem; the
 message names the file, the line number (1 = header), the field, what was expected and, for
@@ -46,6 +51,9 @@ __all__ = [
     "load_sources",
     "load_references",
     "load_geographies",
+    "load_anchors",
+    "ANCHOR_COLUMNS",
+    "ANCHOR_KINDS",
     "series_values",
 ]
 
@@ -58,6 +66,9 @@ SOURCES_COLUMNS = [
 ]
 REFERENCES_COLUMNS = ["source_id", "citation", "raw_files"]
 GEOGRAPHIES_COLUMNS = ["geography", "description", "model_regions", "mapping"]
+ANCHOR_COLUMNS = ["anchor_id", "kind", "geography", "scenario", "year", "year_end", "value", "value_high",
+                  "unit", "source_id", "period", "note"]
+ANCHOR_KINDS = ("observation", "projection", "target")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _YEAR = re.compile(r"^[0-9]{4}$")
@@ -104,6 +115,7 @@ UNITS: dict[str, Unit] = {
     "10^4 t/yr": Unit("ten thousand tonnes per year", _NONNEG),
     "10^4 t": Unit("ten thousand tonnes (annual output)", _NONNEG),
     "ug/m3": Unit("micrograms per cubic metre (concentration)", _NONNEG),
+    "10^4 kW": Unit("ten thousand kilowatts (installed capacity)", _NONNEG),
 }
 
 
@@ -331,6 +343,74 @@ def load_series(path: str | Path | None = None, *, catalog: bool = True) -> pd.D
     df["value"] = df["value"].astype("float64")
     for c in ("series_id", "geography", "unit", "source_id", "note"):
         df[c] = df[c].astype(object)
+    return df
+
+
+def load_anchors(path: str | Path | None = None, *, catalog: bool = True) -> pd.DataFrame:
+    """Load and validate ``anchors.csv`` (projections and targets; never calibration data).
+
+    Checks: exact header; ids ``[a-z][a-z0-9_]*`` (``scenario`` may be empty); ``kind`` one of
+    :data:`ANCHOR_KINDS`; ``year`` an integer year or empty (only for ``period`` 'long-run');
+    ``year_end`` empty or an integer year >= ``year``; ``value`` a finite number, ``value_high``
+    empty or a number >= ``value``; a non-empty ``unit`` (free text: anchors carry units such as
+    '% vs 2015' that are not in :data:`UNITS`); with ``catalog=True`` geographies and source ids
+    listed beside the file. Returns ``year``/``year_end`` as nullable ``Int64`` and
+    ``value``/``value_high`` as float (NaN when empty).
+    """
+    path = Path(path) if path is not None else DEFAULT_DATA_DIR / "anchors.csv"
+    known_geo = known_src = None
+    if catalog:
+        known_geo = set(load_geographies(path.with_name("geographies.csv"))["geography"])
+        known_src = set(load_references(path.with_name("references.csv"))["source_id"])
+    rows = _read_rows(path, ANCHOR_COLUMNS)
+    out = {c: [] for c in ANCHOR_COLUMNS}
+
+    def year_of(line: int, field: str, text: str):
+        t = text.strip()
+        if not t:
+            return None
+        if not _YEAR.match(t) or not YEAR_MIN <= int(t) <= YEAR_MAX:
+            raise DataError(path, line, field, f"an integer year {YEAR_MIN}-{YEAR_MAX} or empty", text)
+        return int(t)
+
+    def number_of(line: int, field: str, text: str, required: bool):
+        if not text.strip() and not required:
+            return math.nan
+        if not _NUMBER.match(text) or not math.isfinite(float(text)):
+            raise DataError(path, line, field, "a finite number" + ("" if required else " or empty"), text)
+        return float(text)
+
+    for line, r in rows:
+        _check_id(path, line, "anchor_id", r["anchor_id"])
+        if r["kind"] not in ANCHOR_KINDS:
+            raise DataError(path, line, "kind", "one of " + ", ".join(ANCHOR_KINDS), r["kind"],
+                            _nearest(r["kind"], ANCHOR_KINDS))
+        _check_id(path, line, "geography", r["geography"])
+        _check_known(path, line, "geography", r["geography"], known_geo, "geography")
+        if r["scenario"]:
+            _check_id(path, line, "scenario", r["scenario"])
+        year = year_of(line, "year", r["year"])
+        if year is None and r["period"].strip() != "long-run":
+            raise DataError(path, line, "year", "an integer year (empty only for period 'long-run')", r["year"])
+        year_end = year_of(line, "year_end", r["year_end"])
+        if year_end is not None and (year is None or year_end < year):
+            raise DataError(path, line, "year_end", f"a year >= year {year}", r["year_end"])
+        value = number_of(line, "value", r["value"], True)
+        high = number_of(line, "value_high", r["value_high"], False)
+        if not math.isnan(high) and high < value:
+            raise DataError(path, line, "value_high", f"a number >= value {value}", r["value_high"])
+        if not r["unit"].strip():
+            raise DataError(path, line, "unit", "a non-empty unit", "")
+        _check_id(path, line, "source_id", r["source_id"])
+        _check_known(path, line, "source_id", r["source_id"], known_src, "source_id")
+        for c, v in zip(ANCHOR_COLUMNS, (r["anchor_id"], r["kind"], r["geography"], r["scenario"], year, year_end,
+                                          value, high, r["unit"], r["source_id"], r["period"], r["note"])):
+            out[c].append(v)
+    df = pd.DataFrame(out, columns=ANCHOR_COLUMNS)
+    for c in ("year", "year_end"):
+        df[c] = pd.array(df[c].tolist(), dtype="Int64")
+    for c in ("value", "value_high"):
+        df[c] = df[c].astype("float64")
     return df
 
 

@@ -31,8 +31,9 @@ LANGS = ("en", "zh")
 MAX_PARAMS = 64  # more keys than levers + meta: not a link we made
 MAX_KEY_LEN = 64
 MAX_VALUE_LEN = 24
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$")
-_HASH_RE = re.compile(r"^[0-9a-f]{6,64}$")
+# ASCII digits only: \d would also accept fullwidth and Arabic-Indic digits, which float() reads
+_NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$", re.ASCII)
+_HASH_RE = re.compile(r"^[0-9a-f]{6,64}\Z")
 
 
 def _show(text: str, limit: int = 32) -> str:
@@ -43,11 +44,14 @@ def _show(text: str, limit: int = 32) -> str:
 
 
 def format_value(value: float) -> str:
-    """Shortest faithful text for a lever value (10 significant digits, no exponent for years)."""
+    """Shortest text that reads back as exactly the same float (``repr``: lossless), without an
+    exponent or ``.0`` for whole numbers such as years."""
     value = float(value)
+    if not math.isfinite(value):
+        raise OasisError(f"lever value {value!r} is not a finite number")
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return format(value, ".10g")
+    return repr(value)
 
 
 def encode(lever_values: Mapping[str, float], model_hash: str, *, region: str | None = None,
@@ -139,7 +143,7 @@ def decode(params: Mapping[str, object], current_model_hash: str) -> SharedState
         if lever.name in seen:
             state.errors.append(f"lever '{lever.name}' is given twice; second value ignored")
             continue
-        if not _NUMBER_RE.match(value.strip()):
+        if not _NUMBER_RE.fullmatch(value.strip()):
             state.errors.append(f"lever '{lever.name}': {_show(value)} is not a number; ignored")
             continue
         number = float(value)

@@ -106,6 +106,7 @@ class ScenarioStore:
         self.location = loc
         self._engine = None
         self._path: Path | None = None
+        self.skipped: list[str] = []  # rows all() could not read (see all())
         if "://" in loc:
             if loc.startswith("sqlite:///"):
                 self._path = Path(loc[len("sqlite:///"):]).expanduser()
@@ -130,17 +131,25 @@ class ScenarioStore:
             raise StoreError(f"cannot open scenario library {self._path}: {exc}") from None
         return conn
 
-    def _execute(self, sql: str, params: dict | None = None, *, fetch: bool = False, script: list | None = None):
-        """Run statements in ONE transaction; ``script`` = list of (sql, params) run in order."""
+    def _execute(self, sql: str, params: dict | None = None, *, fetch: bool = False, script: list | None = None,
+                 on_conflict: str | None = None):
+        """Run statements in ONE transaction; ``script`` = list of (sql, params) run in order.
+        ``on_conflict``: message of the :class:`StoreError` raised when a statement violates a
+        constraint (e.g. the primary key: a name saved meanwhile by another process)."""
         statements = script if script is not None else [(sql, params or {})]
         if self._engine is not None:
             import sqlalchemy
 
-            with self._engine.begin() as conn:
-                result = None
-                for stmt, p in statements:
-                    result = conn.execute(sqlalchemy.text(stmt), p)
-                return [tuple(r) for r in result] if fetch else None
+            try:
+                with self._engine.begin() as conn:
+                    result = None
+                    for stmt, p in statements:
+                        result = conn.execute(sqlalchemy.text(stmt), p)
+                    return [tuple(r) for r in result] if fetch else None
+            except sqlalchemy.exc.IntegrityError:
+                if on_conflict:
+                    raise StoreError(on_conflict) from None
+                raise
         conn = self._connect()
         try:
             with conn:  # commits on success, rolls back on any exception
@@ -148,6 +157,10 @@ class ScenarioStore:
                 for stmt, p in statements:
                     cur = conn.execute(stmt, p)
                 return cur.fetchall() if fetch else None
+        except sqlite3.IntegrityError as exc:
+            if on_conflict:
+                raise StoreError(on_conflict) from None
+            raise StoreError(f"scenario library {self.location}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"scenario library {self.location} is not usable: {exc}") from None
         finally:
@@ -162,6 +175,12 @@ class ScenarioStore:
         """Save (or replace) a named scenario. Lever values are validated first; only levers that
         differ from baseline are stored, so a later change of defaults shows through."""
         name = validate_name(name)
+        if not isinstance(description, str):
+            raise StoreError(f"description must be text, got {type(description).__name__}")
+        if not isinstance(model_hash, str):
+            raise StoreError(f"model_hash must be text, got {type(model_hash).__name__}")
+        if not hasattr(lever_values, "items"):
+            raise StoreError(f"lever values must be a mapping lever -> number, got {type(lever_values).__name__}")
         base = levers_mod.defaults()
         stored = {}
         for key, value in lever_values.items():
@@ -178,11 +197,12 @@ class ScenarioStore:
             raise StoreError(f"the library holds {MAX_SCENARIOS} scenarios; delete some first")
         row = {"name": name, "levers_json": json.dumps(stored, sort_keys=True), "model_hash": model_hash,
                "description": description, "saved_at": _now()}
-        self._execute("", script=[
-            ("DELETE FROM scenarios WHERE name = :name", {"name": name}),
-            ("INSERT INTO scenarios (name, levers_json, model_hash, description, saved_at) "
-             "VALUES (:name, :levers_json, :model_hash, :description, :saved_at)", row),
-        ])
+        insert = ("INSERT INTO scenarios (name, levers_json, model_hash, description, saved_at) "
+                  "VALUES (:name, :levers_json, :model_hash, :description, :saved_at)", row)
+        # overwrite=False: the INSERT alone decides (primary key), so of several processes saving the
+        # same new name at once exactly one succeeds; the check above only gives the early message
+        script = [("DELETE FROM scenarios WHERE name = :name", {"name": name}), insert] if overwrite else [insert]
+        self._execute("", script=script, on_conflict=f"a scenario called '{name}' already exists")
         return self.get(name)
 
     def names(self) -> list[str]:
@@ -199,7 +219,22 @@ class ScenarioStore:
         return SavedScenario(n, values, model_hash or "", description or "", saved_at or "", notes)
 
     def all(self) -> list[SavedScenario]:
-        return [self.get(n) for n in self.names()]
+        """Every saved scenario that can be read. Rows whose name no longer validates (written by
+        another tool or an older version) are skipped and listed in :attr:`skipped`, so that one
+        bad row does not hide the whole library."""
+        rows = self._execute("SELECT name, levers_json, model_hash, description, saved_at FROM scenarios "
+                             "ORDER BY name", fetch=True)
+        out, self.skipped = [], []
+        for n, text, model_hash, description, saved_at in rows:
+            try:
+                validate_name(n)
+            except StoreError as exc:
+                self.skipped.append(f"{str(n)[:40]!r}: {exc}")
+                continue
+            values, notes = _levers_from_json(str(text), f"saved scenario '{n}'")
+            out.append(SavedScenario(n, values, str(model_hash or ""), str(description or ""),
+                                     str(saved_at or ""), notes))
+        return out
 
     def delete(self, name: str) -> None:
         name = validate_name(name)

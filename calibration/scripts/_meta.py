@@ -18,22 +18,22 @@ REFERENCES: dict[str, tuple[str, str]] = {
         "apparent consumption, scope 1 (Shan et al. 2018 Sci Data 5:170201; Shan et al. 2020 Sci Data "
         "7:54; Guan et al. 2021 Earth's Future 9:e2021EF002241); copy in GitHub "
         "Open-Earth-Foundation/OpenClimate harmonize/data/raw/CEADS_china_provinces",
-        "ceads_xinjiang_co2_by_fuel_1997_2016.csv; ceads_xinjiang_co2_by_sector_agg_1997_2016.csv",
+        "ceads_xinjiang_co2_by_fuel_1997_2019.csv; ceads_xinjiang_co2_by_sector_agg_1997_2019.csv",
     ),
     "chen2020_county": (
         "Chen J. et al. 2020, Sci Data 7:391, county-level CO2 1997-2017 (night-light downscaling of "
         "provincial totals); copy in GitHub STATS201-DKU-Autumn2024/Week1_Yuxiang data/co2.xlsx",
-        "county_co2_xinjiang_1997_2016_chen2020.csv; tns_core_co2_from_county_1997_2016.csv (cross-check)",
+        "county_co2_xinjiang_1997_2017_chen2020.csv; tns_core_co2_from_county_1997_2017.csv (cross-check)",
     ),
     "gcamchina_population": (
         "umd-cgs/gcam-china China_Compendium_of_Statistics.csv (year-end, to 2008) and "
         "China_Statistics_Yearbook.csv (2000 on), 10^4 persons",
-        "xinjiang_population_1975_2016.csv",
+        "xinjiang_population_1975_2019.csv",
     ),
     "gcamchina_gdp_raw": (
         "umd-cgs/gcam-china GDP_raw.csv (CNKI extractor: China Statistical Yearbook + China Compendium of "
         "Statistics 1949-2008), 10^8 yuan current prices",
-        "xinjiang_gdp_1975_2016_gcamchina_raw.csv",
+        "xinjiang_gdp_1975_2019_gcamchina_raw.csv",
     ),
     "nbs_echarts_gdp": (
         "NBS provincial GDP dataset shipped with the ECharts 'timeline' demo (Xinjiang = last element); "
@@ -112,9 +112,104 @@ REFERENCES: dict[str, tuple[str, str]] = {
         "xinjiang_urbanization_points.csv",
     ),
     "urbanization_points_own_derivation": (
-        "xinjiang_urbanization_points.csv row marked 'OWN DERIVATION: 56.53 - 13.73' (2010 census basis; "
-        "operands not identified in the raw file)",
+        "xinjiang_urbanization_points.csv row marked OWN DERIVATION from the 7th census communique (2020 "
+        "rate minus the reported change since the 2010 census; 2010 census basis)",
         "xinjiang_urbanization_points.csv",
+    ),
+    "xj_communique_2019": (
+        "Xinjiang 2019 Statistical Communique (as quoted by thepaper.cn; jiangsulong.com mirror): "
+        "urbanisation 51.87 % (+0.96 pp vs 2018)",
+        "xinjiang_urbanization_points.csv",
+    ),
+    "xj_communique_2018": (
+        "Xinjiang 2018 Statistical Communique, preliminary GDP, quoted by 163.com/dy/article/EFU5EAT605444SSR",
+        "xinjiang_gdp_points_addendum.csv",
+    ),
+    "xinhua_2022_survey3": (
+        "Xinhua 2022-01-11 (Xinjiang 3rd national land survey main data), via dianxian.dxbei.com",
+        "cultivated_land_official_points.csv",
+    ),
+    "huajing_2019_water": (
+        "Huajing Industry Research summary citing NBS (water use per capita 2019), qy924.com",
+        "xinjiang_water_use_points_addendum2.csv",
+    ),
+    "li_liu_zhao_2020": (
+        "Li Jiang, Liu Jiang, Zhao Ni (Xinjiang Water Resources and Hydropower Planning and Design "
+        "Administration), paper on Xinjiang water security planning (2020), intro paragraph "
+        "(m.jizihe.com mirror)",
+        "observations_2017_2019_points.csv",
+    ),
+    "urumqi_census6": (
+        "Urumqi 6th census communique (360docs.net mirror)",
+        "observations_2017_2019_points.csv",
+    ),
+    "xinhua_2015_renewables": (
+        "Xinhua 2015-02-08 (Xinjiang DRC): installed PV/wind capacity and generation shares, end-2014 "
+        "(gov.cn mirror)",
+        "observations_2017_2019_points.csv",
+    ),
+    "xj_drc_jpaw_2017": (
+        "Xinjiang DRC release via news (jpaw.cn itemid 6026), 'as of end of last year' - YEAR NOT PRINTED, "
+        "inferred ~2017 from curtailment figures (verify)",
+        "observations_2017_2019_points.csv",
+    ),
+    "xj_gov_work_report_2022": (
+        "Xinjiang Government Work Report 2022 (cqcb.com)",
+        "observations_2017_2019_points.csv",
+    ),
+    "gcamchina_ssp_projection": (
+        "OWN REPRODUCTION (shared data release 2) of umd-cgs/gcam-china zchunk_L100.Socioeconomics_"
+        "preliminary_CHINA.R (commit a5dd008d) with its inputs (commit 99a28acd); SSP2 is GCAM-China's "
+        "default, SSP1/3/4/5 swap the national columns; a model assumption, not a forecast",
+        "gcamchina_xinjiang_pop_gdp_projection_2019_2100.csv",
+    ),
+    "gcamchina_ssp_inputs": (
+        "umd-cgs/gcam-china input/gcamdata/inst/extdata/gcam-china/ SSPS_Population.csv (IIASA-WiC), "
+        "SSPS_GDP.csv (OECD Env-Growth), IMF_growth_rates.csv (WEO April 2020), Population_Growth_Rates.csv "
+        "(commit 99a28acd)",
+        "ssp_china_national_growth_inputs_gcamchina.csv",
+    ),
+    "state_council_2013_2": (
+        "State Council 国办发〔2013〕2号 annex 1, provincial total water-use caps 2015/2020/2030 (withdrawal "
+        "basis, incl. XPCC), as transcribed in a GitHub Python module",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "state_council_2024_70": (
+        "State Council 国函〔2024〕70号 approving the Xinjiang territorial spatial plan 2021-2035, item 2 "
+        "(denizliaci.com full text; people.com.cn 2024-05-25)",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "xj_13fyp_ghg_plan": (
+        "Xinjiang 13th-FYP plan for controlling greenhouse gas emissions (2017), lc123.net",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "cpc_sc_2021_carbon": (
+        "CPC Central Committee and State Council opinion on carbon peaking and carbon neutrality "
+        "(2021-10-24), ksymf.com mirror",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "state_council_2012_3": (
+        "State Council 国发〔2012〕3号 on the strictest water resources management system (Xinhua 2012-02-16)",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "chinaxiv_202110_00028": (
+        "ChinaXiv-202110.00028 (water resources protection strategy of Xinjiang water ecological "
+        "civilisation, Arid Land Geography), literature review citing Deng Mingjiang and CAE (Qian Zhengying "
+        "et al.) expert recommendations - NOT official caps",
+        "policy_targets_xinjiang_china.csv",
+    ),
+    "cai_cao_lei_2021": (
+        "Cai Bofeng, Cao Libin, Lei Yu 2021, China Population, Resources and Environment 31(1), CAEP-CP 1.1 "
+        "China CO2 pathway (fx361.cc abstract)",
+        "projection_points_literature.csv",
+    ),
+    "tsinghua_iccsd_2020": (
+        "Tsinghua ICCSD 2020 carbon-neutrality report launch (He Jiankun), policycn.com summary",
+        "projection_points_literature.csv",
+    ),
+    "chinaxiv_201906_00055": (
+        "Dong Bangbang et al., ChinaXiv-201906.00055 (STIRPAT, NW China five provinces emission peak), abstract",
+        "projection_points_literature.csv",
     ),
     "chinaxiv_202101_00029": (
         "Deng Mingjiang, 'Tianshan North Slope Economic Belt sansheng space development pattern and "
@@ -125,7 +220,7 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "cpsy_gcamchina_elec": (
         "China Power Statistical Yearbook via umd-cgs/gcam-china CPSY_GWh_province_F_elec_out.csv "
         "(units '100 GWh' = 10^8 kWh)",
-        "xinjiang_electricity_generation_by_fuel_1994_2016_cpsy_gcamchina.csv",
+        "xinjiang_electricity_generation_by_fuel_1994_2017_cpsy_gcamchina.csv",
     ),
     "lbl_gcamchina_energy": (
         "China Statistical Yearbook via LBL China Energy Databook v9, as umd-cgs/gcam-china "
@@ -269,11 +364,24 @@ REFERENCES: dict[str, tuple[str, str]] = {
     ),
     "nbs_cotton_2015": (
         "NBS cotton production release 2015 (Hou Rui interpretation), news mirrors",
-        "xinjiang_cotton_area_output_2014_2016_points.csv",
+        "xinjiang_cotton_area_output_2014_2019_points.csv",
     ),
     "nbs_cotton_2016": (
         "NBS 2016 cotton release (Huang Bingxin), People's Daily 2016-12-21 mirror",
-        "xinjiang_cotton_area_output_2014_2016_points.csv",
+        "xinjiang_cotton_area_output_2014_2019_points.csv",
+    ),
+    "nbs_cotton_2017": (
+        "NBS announcement on 2017 cotton output (2017-12-18), provincial table (snbst.com mirror); first "
+        "release, revised after the 3rd agricultural census",
+        "xinjiang_cotton_area_output_2014_2019_points.csv",
+    ),
+    "nbs_cotton_2018": (
+        "NBS 2018 cotton release (Hou Rui), toogu.cn / scfysm.cn mirrors",
+        "xinjiang_cotton_area_output_2014_2019_points.csv",
+    ),
+    "nbs_cotton_2019": (
+        "NBS announcement on 2019 cotton output (2019-12-17), provincial table (dx2025.com mirror)",
+        "xinjiang_cotton_area_output_2014_2019_points.csv",
     ),
 }
 
@@ -387,6 +495,9 @@ GEOGRAPHIES: dict[str, tuple[str, str, str]] = {
         "partial",
     ),
     "urumqi_city": ("Urumqi City (prefecture-level)", "urumqi_changji", "partial"),
+    "china": ("China (national)", "", "outside"),
+    "china_31_provinces": ("China, sum of the 31 provincial values of a projection", "", "outside"),
+    "nw_china_5_provinces": ("Shaanxi, Gansu, Qinghai, Ningxia and Xinjiang", "", "outside"),
     "changji_pref": (
         "Changji Hui Autonomous Prefecture (incl. Manas County, which belongs to shihezi_manas_shawan)",
         "urumqi_changji;shihezi_manas_shawan",

@@ -138,7 +138,7 @@ def build_population(b: Builder, raw: Path) -> None:
     b.series(
         "population_10k", "10^4 persons",
         "Xinjiang year-end total population (incl. XPCC)",
-        derivation="1975-2008 from the China Compendium of Statistics column, 2009-2016 from the China "
+        derivation="1975-2008 from the China Compendium of Statistics column, 2009-2019 from the China "
         "Statistical Yearbook year-end column (the two columns agree to rounding in their 2000-2008 "
         "overlap)",
         caveats="Level jumps at census years: 1989->1990 +75.0 (+5.2%) and 1999->2000 +74.4 (+4.2%) "
@@ -146,7 +146,7 @@ def build_population(b: Builder, raw: Path) -> None:
         "survey year). Fit growth rates across these years with care.",
         outliers="1990 and 2000 level jumps (census)",
     )
-    rows = read_raw(raw, "xinjiang_population_1975_2016.csv")
+    rows = read_raw(raw, "xinjiang_population_1975_2019.csv")
     prev = None
     for r in rows:
         y = int(r["year"])
@@ -232,9 +232,16 @@ def build_population(b: Builder, raw: Path) -> None:
         "OWN DERIVATION: 56.53 - 13.73": "urbanization_points_own_derivation",
         "ChinaXiv-201702.00135 text": "chinaxiv_201702_00135",
         "ChinaXiv-202101.00029": "chinaxiv_202101_00029",
+        "OWN DERIVATION from the 7th census communiqué (2020 rate minus the reported change since the 2010 "
+        "census)": "urbanization_points_own_derivation",
+        "Xinjiang 2019 Statistical Communique (as quoted by thepaper.cn; jiangsulong.com mirror)":
+            "xj_communique_2019",
+        "OWN DERIVATION: 51.87 - 0.96": "xj_communique_2019",
     }
     geo_map = {"Xinjiang": "xinjiang", "XPCC (Bingtuan)": "xpcc", "TNS (Deng definition)": "tns_deng"}
     for r in read_raw(raw, "xinjiang_urbanization_points.csv"):
+        if r["variable"] == "resident_population":
+            continue  # 2018 communique 2486.76 = the yearbook's 2487 to rounding (population_10k)
         sid = "urbanisation_rate_hukou_pct" if r["variable"].endswith("household_registration") \
             else "urbanisation_rate_pct"
         yr = r["year"].strip()
@@ -243,7 +250,12 @@ def build_population(b: Builder, raw: Path) -> None:
             note = f"year approximate ({yr}); " + note
             yr = yr[1:]
         if r["variable"] == "urbanization_rate_census":
-            note = "2010 census basis; raw row is 'OWN DERIVATION: 56.53 - 13.73' (operands not identified)"
+            note = ("2010 census basis; raw row: OWN DERIVATION from the 7th census communique (2020 rate minus "
+                    "the reported change since the 2010 census)")
+        if r["source"].startswith("OWN DERIVATION: 51.87"):
+            note = "derived = 51.87 (2019) - 0.96 (reported change vs 2018), 2019 communique"
+        elif r["source"].startswith("Xinjiang 2019 Statistical"):
+            note = "2019 communique: urban 1308.79 of 2523.22 x10^4"
         if "column inferred" in r["source"]:
             note = "Deng 2019 Tab.2, header OCR-garbled, column inferred (medium confidence)"
         b.add(sid, geo_map[r["geography"]], int(yr), num(r["value"]), src_map[r["source"]], note)
@@ -272,12 +284,14 @@ def build_gdp(b: Builder, raw: Path) -> None:
         "values are in gdp_current_revised_100m_yuan, XSY2006 values in gdp_current_xsy2006_100m_yuan, "
         "preliminary communique values in gdp_current_preliminary_100m_yuan.",
     )
-    for r in read_raw(raw, "xinjiang_gdp_1975_2016_gcamchina_raw.csv"):
+    for r in read_raw(raw, "xinjiang_gdp_1975_2019_gcamchina_raw.csv"):
         y = int(r["year"])
         if r["flag"].startswith("SUSPECT"):
             continue
         if not r["flag"].startswith("OK"):
             raise ValueError(f"unexpected GDP flag {r['flag']!r}")
+        if y > 2011:
+            continue  # 2019 (flag OK) is the post-census vintage: gdp_current_revised_100m_yuan
         b.add("gdp_current_100m_yuan", "xinjiang", y, num(r["gdp_100m_yuan_current"]), "gcamchina_gdp_raw")
     nbs = {int(r["year"]): r for r in read_raw(raw, "xinjiang_gdp_sectors_2002_2011_nbs_echarts.csv")}
     for y in (2010, 2011):
@@ -354,6 +368,7 @@ def build_gdp(b: Builder, raw: Path) -> None:
     b.series(
         "gdp_current_revised_100m_yuan", "10^8 yuan current",
         "Xinjiang GDP at current prices, revised vintage as in XSY2021 key-year table (post-2013-census)",
+        caveats="2019 from XSY2020 (post-2018-census), equal to the gcam-china GDP_raw 2019 row (flag OK).",
     )
     b.series(
         "gdp_current_preliminary_100m_yuan", "10^8 yuan current",
@@ -388,6 +403,9 @@ def build_gdp(b: Builder, raw: Path) -> None:
         elif var.startswith("GDP (revised"):
             b.add("gdp_current_revised_100m_yuan", "xinjiang", y, num(r["value"]), "xsy2021_key_years",
                   r["variable"])
+        elif var == "GDP" and r["geography"].strip() == "Xinjiang" and y == 2019:
+            b.add("gdp_current_revised_100m_yuan", "xinjiang", y, num(r["value"]), "xsy2020_prefecture_gdp",
+                  "XSY2020 (post-2018-economic-census); = gcam-china GDP_raw 2019 (flag OK)")
     for r in add2:
         if r["variable"] == "sector shares P:S:T":
             for sec, v in zip(("primary", "secondary", "tertiary"), r["value"].split(":")):
@@ -395,8 +413,9 @@ def build_gdp(b: Builder, raw: Path) -> None:
                       "people_daily_2019_scio")
     for r in read_raw(raw, "xinjiang_gdp_points_addendum.csv"):
         if r["geography"] == "Xinjiang" and r["variable"] == "GDP_preliminary":
+            src = "xj_communique_2018" if r["year"] == "2018" else "news_2015_gdp_preliminary"
             b.add("gdp_current_preliminary_100m_yuan", "xinjiang", int(r["year"]), num(r["value"]),
-                  "news_2015_gdp_preliminary", "preliminary vintage")
+                  src, "preliminary vintage")
         elif r["geography"] == "Xinjiang" and r["variable"] == "GDP":
             b.add("gdp_current_unknown_vintage_100m_yuan", "xinjiang", int(r["year"]), num(r["value"]),
                   "chinaxiv_201909_00168", "Deng 2019 Tab.2, column inferred (medium confidence)")
@@ -517,7 +536,7 @@ def county_region(code: int) -> str | None:
 
 def county_region_sums(raw: Path) -> tuple[dict[tuple[str, int], float], list[str]]:
     """Sum Chen et al. (2020) county CO2 by model region and year; return sums and unmapped units."""
-    rows = read_raw(raw, "county_co2_xinjiang_1997_2016_chen2020.csv")
+    rows = read_raw(raw, "county_co2_xinjiang_1997_2017_chen2020.csv")
     sums: dict[tuple[str, int], float] = {}
     unmapped: set[str] = set()
     for r in rows:
@@ -535,8 +554,8 @@ def county_region_sums(raw: Path) -> tuple[dict[tuple[str, int], float], list[st
 
 
 def build_co2(b: Builder, raw: Path) -> list[str]:
-    fuel = {int(r["year"]): r for r in read_raw(raw, "ceads_xinjiang_co2_by_fuel_1997_2016.csv")}
-    agg = {int(r["year"]): r for r in read_raw(raw, "ceads_xinjiang_co2_by_sector_agg_1997_2016.csv")}
+    fuel = {int(r["year"]): r for r in read_raw(raw, "ceads_xinjiang_co2_by_fuel_1997_2019.csv")}
+    agg = {int(r["year"]): r for r in read_raw(raw, "ceads_xinjiang_co2_by_sector_agg_1997_2019.csv")}
     b.series(
         "co2_total_mt", "Mt CO2",
         "Xinjiang (incl. XPCC) scope-1 CO2 from fossil fuels and cement process, CEADs apparent-consumption "
@@ -582,7 +601,7 @@ def build_co2(b: Builder, raw: Path) -> list[str]:
         "co2_chen2020_mt", "Mt CO2",
         "CO2 of model regions from county estimates (Chen et al. 2020, night-light downscaling of provincial "
         "totals)",
-        derivation="Sum of the 94 county units of county_co2_xinjiang_1997_2016_chen2020.csv mapped to "
+        derivation="Sum of the 94 county units of county_co2_xinjiang_1997_2017_chen2020.csv mapped to "
         "regions by DISTCODE (README county table; XPCC cities Shihezi->shihezi_manas_shawan, "
         "Wujiaqu->urumqi_changji, Alar/Tumxuk->rest_of_xinjiang). xinjiang = sum of the six regions; "
         "tns_core = urumqi_changji + shihezi_manas_shawan + kuitun_dushanzi_wusu_karamay.",
@@ -616,7 +635,7 @@ def build_co2(b: Builder, raw: Path) -> list[str]:
 # electricity and energy
 # --------------------------------------------------------------------------------------------
 def build_energy(b: Builder, raw: Path) -> None:
-    rows = read_raw(raw, "xinjiang_electricity_generation_by_fuel_1994_2016_cpsy_gcamchina.csv")
+    rows = read_raw(raw, "xinjiang_electricity_generation_by_fuel_1994_2017_cpsy_gcamchina.csv")
     fuels = {"coal_thermal": "coal_1e8kWh", "hydro": "hydro_1e8kWh", "wind": "wind_1e8kWh",
              "solar": "solar_1e8kWh", "other": "other_1e8kWh"}
     common_cav = ("2003 and 2006 are all-zero rows in the source = MISSING (no row here). Gross generation "
@@ -811,6 +830,12 @@ def build_land(b: Builder, raw: Path) -> None:
         elif y_txt.startswith("2002"):
             b.add("cultivated_land_statistical_1000ha", geo, 2002, num(r["cultivated_land"]), "xsy2003_t8_8",
                   "year-end statistical area")
+        elif "3rd national land survey" in y_txt and geo == "xinjiang":
+            mu = num(r["cultivated_land"].split()[0])
+            b.add("cultivated_land_survey3_10k_ha", geo, 2019, round(mu / 15 / 1e4, 4), "xinhua_2022_survey3",
+                  "2019-12-31, 3rd survey: 1.06e8 mu (printed rounded) / 15 mu per ha")
+        elif "2nd survey" in y_txt:
+            continue  # OWN DERIVATION from rounded inputs, low precision: not an observation
         elif "3rd survey" in y_txt:
             src = "tacheng_survey3" if geo == "tacheng_pref" else "altay_survey3"
             note = "2019-12-31, 3rd survey" + ("; Wusu + Shawan = 58.29% of it" if geo == "tacheng_pref" else "")
@@ -843,10 +868,11 @@ def build_land(b: Builder, raw: Path) -> None:
             b.add("sown_area_grain_1000ha", geo, 2002, num(m.group(1)), "xsy2003_t8_16")
     b.series("cotton_output_10k_t", "10^4 t", "Lint cotton output (NBS annual releases)",
              caveats="2014 is local only (excl. XPCC), stored under xinjiang_local.")
-    for r in read_raw(raw, "xinjiang_cotton_area_output_2014_2016_points.csv"):
-        if r["variable"] == "cotton output":
-            src = "nbs_cotton_2015" if r["year"] == "2015" else "nbs_cotton_2016"
-            b.add("cotton_output_10k_t", "xinjiang", int(r["year"]), num(r["value"]), src)
+    for r in read_raw(raw, "xinjiang_cotton_area_output_2014_2019_points.csv"):
+        if r["variable"] in ("cotton output", "cotton output (first release)"):
+            src = f"nbs_cotton_{r['year']}"
+            note = "first release (revised after the 3rd agricultural census)" if "first" in r["variable"] else ""
+            b.add("cotton_output_10k_t", "xinjiang", int(r["year"]), num(r["value"]), src, note)
 
     # Manas basin
     b.series("cropland_km2_aerial_landsat", "km2",
@@ -1004,7 +1030,8 @@ def build_water(b: Builder, raw: Path) -> None:
     for r in read_raw(raw, "xinjiang_water_use_points_addendum2.csv"):
         sid = "water_use_per_capita_m3" if r["variable"] == "water use per capita" \
             else "water_use_per_10k_yuan_gdp_m3"
-        b.add(sid, "xinjiang", int(r["year"]), num(r["value"]), "mwr_bulletin_2012")
+        b.add(sid, "xinjiang", int(r["year"]), num(r["value"]),
+              "huajing_2019_water" if r["year"] == "2019" else "mwr_bulletin_2012")
 
     # domestic and ecological water 2000-2015 (bulletin-based, Liu Hongxia Tab.5)
     b.series("water_use_domestic_bulletin_100m_m3", "10^8 m3",
@@ -1218,6 +1245,180 @@ def build_groundwater_lakes_air(b: Builder, raw: Path) -> None:
                   r["note"])
 
 
+
+# --------------------------------------------------------------------------------------------
+# second release: 2017-2019 observation points (rows of kind 'observation' only)
+# --------------------------------------------------------------------------------------------
+OBS_FILE = "observations_2017_2019_points.csv"
+# rows of the points file deliberately NOT used as observations (reason kept here and in README.md)
+OBS_EXCLUDED = {
+    "population_total_yearend": "CONFLICT with the yearbook 2445 (xinjiang_population_1975_2019.csv); "
+                                "2287 is probably household-registered population (flagged in the raw row)",
+    "installed_capacity_grid_total": "no model counterpart (capacity); year not printed",
+    "installed_capacity_renewable": "no model counterpart (capacity); year not printed",
+}
+
+
+def build_observations_2017_2019(b: Builder, raw: Path) -> None:
+    b.series("population_census_10k", "10^4 persons", "Resident population at the 2010 census (communique)",
+             derivation="persons / 10^4 (OWN conversion)")
+    b.series("irrigated_area_developed_10k_mu", "10^4 mu",
+             "Developed irrigated area of Xinjiang (全疆发展灌溉面积)",
+             caveats="= 620.3e4 ha; cf. 605.21e4 ha in ChinaXiv-202102.00062 (different definition).")
+    b.series("water_saving_irrigated_area_10k_mu", "10^4 mu", "Water-saving irrigated area of Xinjiang",
+             caveats="66 % of the irrigated area (raw note).")
+    b.series("installed_capacity_pv_10k_kw", "10^4 kW", "Installed PV capacity, cumulative at year end")
+    b.series("installed_capacity_wind_10k_kw", "10^4 kW", "Installed wind capacity, cumulative at year end")
+    b.series("generation_share_pv_pct", "%", "PV share of grid electricity generation")
+    b.series("generation_share_wind_pct", "%", "Wind share of grid electricity generation")
+    b.series("renewable_share_generation_drc_pct", "%",
+             "Share of new + renewable energy (incl. hydro) in Xinjiang generation, DRC release",
+             caveats="YEAR NOT PRINTED in the source, inferred ~2017 from curtailment figures (verify); DRC "
+             "definition, differs from renewable_share_generation_pct (CPSY, 22.48 % in 2017).")
+    b.series("energy_consumption_total_prelim_mtce", "Mtce",
+             "Xinjiang total energy consumption, preliminary estimate ('经初步测算')",
+             derivation="1.84 x 10^8 tce = 184 Mtce (OWN conversion)",
+             caveats="YEAR NOT PRINTED in the source, inferred ~2017 (verify). Official total energy "
+             "consumption basis, not comparable with tpes_mtce / final_energy_total_mtce.")
+    b.series("renewable_share_energy_consumption_pct", "%",
+             "Renewable share of Xinjiang energy consumption, DRC release",
+             caveats="YEAR NOT PRINTED, inferred ~2017 (verify).")
+    src_of = {"Urumqi 6th census": "urumqi_census6", "李江": "li_liu_zhao_2020", "Xinhua 2015-02-08": "xinhua_2015_renewables",
+              "Xinjiang DRC release": "xj_drc_jpaw_2017"}
+    mapping = {
+        "gdp_nominal": ("gdp_current_preliminary_100m_yuan", 1.0),
+        "urbanization_rate": ("urbanisation_rate_pct", 1.0),
+        "irrigated_area_developed": ("irrigated_area_developed_10k_mu", 1.0),
+        "water_saving_irrigated_area": ("water_saving_irrigated_area_10k_mu", 1.0),
+        "water_use_per_capita": ("water_use_per_capita_m3", 1.0),
+        "water_use_per_10k_yuan_gdp": ("water_use_per_10k_yuan_gdp_m3", 1.0),
+        "installed_capacity_pv": ("installed_capacity_pv_10k_kw", 1.0),
+        "installed_capacity_wind": ("installed_capacity_wind_10k_kw", 1.0),
+        "generation_pv_share": ("generation_share_pv_pct", 1.0),
+        "generation_wind_share": ("generation_share_wind_pct", 1.0),
+        "generation_renewable_share": ("renewable_share_generation_drc_pct", 1.0),
+        "energy_consumption_total": ("energy_consumption_total_prelim_mtce", 100.0),
+        "renewable_share_energy_consumption": ("renewable_share_energy_consumption_pct", 1.0),
+        "population_census": ("population_census_10k", 1e-4),
+    }
+    geo_of = {"Xinjiang": "xinjiang", "Urumqi": "urumqi_city"}
+    for r in read_raw(raw, OBS_FILE):
+        if r["kind"] != "observation":
+            continue  # targets go to anchors.csv
+        var = r["series"]
+        if var in OBS_EXCLUDED:
+            continue
+        sid, factor = mapping[var]
+        src = next(v for k, v in src_of.items() if r["source"].startswith(k))
+        yr = r["year"].strip()
+        note = r["note"].strip()
+        if yr.startswith("~"):
+            note = "YEAR INFERRED (~2017, not printed in the source; verify); " + note
+            yr = re.match(r"~(\d{4})", yr).group(1)
+        value = num(r["value"]) * factor
+        if factor != 1.0:
+            note = f"OWN conversion from {r['value']} {r['unit']}; " + note
+        b.add(sid, geo_of[r["geography"]], int(yr), round(value, 6), src, note)
+
+
+# --------------------------------------------------------------------------------------------
+# anchors: projections, targets (and the base-year values of projection sources) - NOT calibration data
+# --------------------------------------------------------------------------------------------
+ANCHOR_COLUMNS = ["anchor_id", "kind", "geography", "scenario", "year", "year_end", "value", "value_high",
+                  "unit", "source_id", "period", "note"]
+ANCHOR_GEO = {"Xinjiang": "xinjiang", "China": "china", "TNS (Deng: Mulei-Wenquan incl. XPCC)": "tns_deng",
+              "TNS (Deng)": "tns_deng", "NW China 5 provinces": "nw_china_5_provinces",
+              "China (sum of 31 provinces)": "china_31_provinces"}
+
+
+def _anchor_id(text: str) -> str:
+    out = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return out
+
+
+def _period(text: str) -> tuple[str, str, str]:
+    """(year, year_end, approximate-note) from '2030', '2011-2015', '~2027', 'future (~2035)', 'long-run'."""
+    t = text.strip()
+    if re.fullmatch(r"\d{4}", t):
+        return t, "", ""
+    m = re.fullmatch(r"(\d{4})-(\d{4})", t)
+    if m:
+        return m.group(1), m.group(2), ""
+    m = re.search(r"~(\d{4})", t)
+    if m:
+        return m.group(1), "", "year approximate"
+    if t == "long-run":
+        return "", "", ""
+    raise ValueError(f"unexpected anchor period {text!r}")
+
+
+def _value(text: str) -> tuple[float, str]:
+    t = text.strip()
+    m = re.fullmatch(r"([\d.]+)-([\d.]+)", t)
+    if m:
+        return num(m.group(1)), fmt(num(m.group(2)))
+    return num(t), ""
+
+
+def build_anchors(raw: Path) -> list[list[str]]:
+    rows: list[list[str]] = []
+    src_targets = [("国办发〔2013〕2号", "state_council_2013_2"), ("国务院关于《新疆", "state_council_2024_70"),
+                   ("新疆《“十三五”", "xj_13fyp_ghg_plan"), ("中共中央 国务院", "cpc_sc_2021_carbon"),
+                   ("国务院《关于实行", "state_council_2012_3"), ("国发〔2012〕3号", "state_council_2012_3"),
+                   ("Deng Mingjiang (expert", "chinaxiv_202110_00028"),
+                   ("Chinese Academy of Engineering", "chinaxiv_202110_00028"),
+                   ("CAE", "chinaxiv_202110_00028"), ("Deng Mingjiang, ChinaXiv-202101.00029", "chinaxiv_202101_00029"),
+                   ("Cai", "cai_cao_lei_2021"), ("Tsinghua", "tsinghua_iccsd_2020"), ("董棒棒", "chinaxiv_201906_00055"),
+                   ("Xinjiang Government Work Report", "xj_gov_work_report_2022")]
+
+    def src_id(text: str) -> str:
+        for k, v in src_targets:
+            if text.startswith(k):
+                return v
+        raise ValueError(f"unknown anchor source {text[:60]!r}")
+
+    def add(aid, kind, geo, scen, period, value, unit, sid, note):
+        y, ye, approx = _period(period)
+        if isinstance(value, str):
+            v, vh = _value(value)
+        else:
+            v, vh = value, ""
+        if kind not in ("observation", "projection", "target"):
+            raise ValueError(f"unexpected kind {kind!r}")
+        if geo not in GEOGRAPHIES or sid not in REFERENCES:
+            raise ValueError(f"anchor {aid}: unknown geography/source {geo!r}/{sid!r}")
+        note = "; ".join(x for x in (approx, note.strip()) if x)
+        rows.append([aid, kind, geo, scen, y, ye, fmt(v), vh, unit, sid, period.strip(), note])
+
+    for name in ("policy_targets_xinjiang_china.csv", "projection_points_literature.csv", OBS_FILE):
+        for r in read_raw(raw, name):
+            if name == OBS_FILE and r["kind"] == "observation":
+                continue
+            if ":" in r["value"]:  # '85:5:10' structure shares -> one row per part
+                parts = r["value"].split(":")
+                labels = r["series"].rsplit("_", 3)[1:] if r["series"].startswith("water_use_structure") else None
+                assert labels and len(labels) == len(parts), r["series"]
+                for lab, part in zip(labels, parts):
+                    add(_anchor_id(f"water_use_share_{lab}"), r["kind"], ANCHOR_GEO[r["geography"]], "",
+                        r["year"], part, r["unit"], src_id(r["source"]), r["note"])
+                continue
+            add(_anchor_id(r["series"]), r["kind"], ANCHOR_GEO[r["geography"]], "", r["year"], r["value"],
+                r["unit"], src_id(r["source"]), r["note"])
+    for name, sid in (("gcamchina_xinjiang_pop_gdp_projection_2019_2100.csv", "gcamchina_ssp_projection"),
+                      ("ssp_china_national_growth_inputs_gcamchina.csv", "gcamchina_ssp_inputs")):
+        for r in read_raw(raw, name):
+            scen = _anchor_id(r["scenario"].replace("GCAM-China ", ""))
+            add(_anchor_id(r["series"]), r["kind"], ANCHOR_GEO[r["geography"]], scen, r["year"], r["value"],
+                r["unit"], sid, r["note"] if len(r["note"]) < 200 else r["note"][:200].rsplit(" ", 1)[0] + " ...")
+    rows.sort(key=lambda r: (r[0], r[2], r[3], int(r[4]) if r[4] else 9999, r[5], r[1]))
+    seen = set()
+    for r in rows:
+        key = (r[0], r[2], r[3], r[4], r[5], r[1])
+        if key in seen:
+            raise ValueError(f"duplicate anchor {key}")
+        seen.add(key)
+    return rows
+
 # --------------------------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------------------------
@@ -1261,6 +1462,7 @@ def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> dict[str,
     build_land(b, raw_dir)
     build_water(b, raw_dir)
     build_groundwater_lakes_air(b, raw_dir)
+    build_observations_2017_2019(b, raw_dir)
 
     rows = sorted(b.rows, key=lambda r: (r[0], r[1], r[2]))
     seen: set[tuple[str, str, int]] = set()
@@ -1289,12 +1491,15 @@ def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> dict[str,
                          m.derivation, m.caveats, m.outliers])
     write_atomic(out_dir / "sources.csv", SOURCES_COLUMNS, src_rows)
 
-    used_refs = sorted({r[4] for r in rows})
+    anchors = build_anchors(raw_dir)
+    write_atomic(out_dir / "anchors.csv", ANCHOR_COLUMNS, anchors)
+
+    used_refs = sorted({r[4] for r in rows} | {a[9] for a in anchors})
     write_atomic(out_dir / "references.csv", ["source_id", "citation", "raw_files"],
                  [[s, REFERENCES[s][0], REFERENCES[s][1]] for s in used_refs])
     write_atomic(out_dir / "geographies.csv", ["geography", "description", "model_regions", "mapping"],
                  [[g, d, regs, mp] for g, (d, regs, mp) in sorted(GEOGRAPHIES.items())])
-    return {"rows": len(rows), "series": len(b.meta), "unmapped_counties": unmapped,
+    return {"rows": len(rows), "series": len(b.meta), "anchors": len(anchors), "unmapped_counties": unmapped,
             "readme_units_absent": sorted(README_UNITS_ABSENT)}
 
 
@@ -1304,7 +1509,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
     args = ap.parse_args(argv)
     summary = build(args.raw, args.out)
-    print(f"wrote {summary['rows']} observations of {summary['series']} series to {args.out}")
+    print(f"wrote {summary['rows']} observations of {summary['series']} series and {summary['anchors']} "
+          f"anchors (projections/targets) to {args.out}")
     print("county units not mapped to a region:", summary["unmapped_counties"] or "none")
     print("README units absent from the county file:", ", ".join(summary["readme_units_absent"]))
     return 0

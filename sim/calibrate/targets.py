@@ -139,14 +139,16 @@ def _names(value, path, line, fld) -> tuple[str, ...]:
 
 
 def read_toml(path: Path) -> tuple[dict, TomlLines]:
+    from ..io import read_text_file
+
     path = Path(path)
-    if not path.exists():
-        raise TargetFileError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path, what="TOML file", max_bytes=4 * 1024 * 1024, error=TargetFileError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TargetFileError(f"{path}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise TargetFileError(f"{path}: malformed TOML: nested too deeply") from None
     return data, TomlLines(text)
 
 

@@ -10,8 +10,15 @@ def cli_check(args) -> int:
     """Run sd_models/checks.yaml; exit 0 when every check has its expected outcome, 1 otherwise."""
     from .runner import run_suite
 
+    from ..errors import OasisError
+
     report = run_suite(args.checks, args.model, only=args.only or None)
     print(report.table())
+    errors = [r for r in report.results if r.error]
+    if errors:  # a check that cannot be judged is a checks-file problem, not a model failure
+        shown = "; ".join(f"check '{r.check.id}' (matrix '{r.matrix}'): {r.error}" for r in errors[:3])
+        more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+        raise OasisError(f"{args.checks}: {len(errors)} check(s) could not be evaluated: {shown}{more}")
     return 0 if report.ok else 1
 
 
@@ -84,6 +91,6 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     try:
         return args.func(args)
-    except (OasisError, FileNotFoundError) as exc:
-        print(f"oasis-sd: error: {exc}", file=sys.stderr)
+    except OasisError as exc:
+        print(f"oasis-sd: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2

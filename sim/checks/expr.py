@@ -23,6 +23,7 @@ Model NaN/inf is never masked: a comparison with NaN is false, so the check fail
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -95,6 +96,11 @@ _KEYWORDS = {"and", "or", "not"}
 _CMP = {"<", "<=", ">", ">=", "==", "!="}
 MAX_EXPRESSION_LENGTH = 2000
 MAX_DEPTH = 50
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A predicate quoted for an error message (long ones cut)."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def tokenize(text: str) -> list[tuple[str, str, int]]:
@@ -219,14 +225,24 @@ class _Parser:
         node = self.atom()
         if self.at("op", "^"):
             self.take()
-            node = BinOp("^", node, self.unary())
+            self.depth += 1  # a ^ b ^ c ... recurses through unary(): counted like parentheses
+            if self.depth > MAX_DEPTH:
+                raise ExpressionError(f"predicate nested deeper than {MAX_DEPTH} levels: {_short(self.text)}")
+            try:
+                node = BinOp("^", node, self.unary())
+            finally:
+                self.depth -= 1
         return node
 
     def atom(self):
         kind, val, pos = self.peek()
         if kind == "num":
             self.take()
-            return Num(float(val))
+            number = float(val)
+            if not math.isfinite(number):
+                raise ExpressionError(f"number {val[:20]}{'…' if len(val) > 20 else ''} is out of range "
+                                      f"(larger than 1.8e308) in {_short(self.text)}")
+            return Num(number)
         if kind == "str":
             self.take()
             return Str(val[1:-1])
@@ -272,8 +288,119 @@ FUNCTIONS = {
 
 
 def parse(text: str):
-    """Parse a predicate into an AST (raises :class:`ExpressionError`)."""
-    return _Parser(text).parse()
+    """Parse a predicate into an AST and check it statically (raises :class:`ExpressionError`):
+    quoted strings only where a name is expected (:data:`STRING_ARGS`), constant sub-expressions
+    must evaluate to a finite number (no ``1/0``, ``0^-1``, ``10^10^10``, ``(-1)^0.5``)."""
+    node = _Parser(text).parse()
+    _check_static(node, text)
+    return node
+
+
+# positions at which a function takes a quoted name: region(x, "r"), sum(x, "geo"), data("s", "g")
+STRING_ARGS = {"region": {1}, "sum": {1}, "data": {0, 1}}
+
+
+def _check_static(root, text: str) -> None:
+    stack = [(root, False)]
+    while stack:
+        node, string_ok = stack.pop()
+        if isinstance(node, Str):
+            if not string_ok:
+                raise ExpressionError(f"the quoted text {_short(node.value, 30)} is not allowed here in "
+                                      f"{_short(text)}: quoted strings are only region, geography or series "
+                                      "names in region(), sum() and data()")
+        elif isinstance(node, Call):
+            allowed = STRING_ARGS.get(node.func, set())
+            stack.extend((a, i in allowed) for i, a in enumerate(node.args))
+        elif isinstance(node, BinOp):
+            stack.extend(((node.left, False), (node.right, False)))
+        elif isinstance(node, (Neg, Not)):
+            stack.append((node.arg, False))
+        elif isinstance(node, Compare):
+            stack.extend((a, False) for a in node.args)
+    _fold(root, text)
+
+
+def _fold(node, text: str):
+    """Value of a constant (number-only) sub-expression, or None if it depends on the model;
+    raises when constant arithmetic has no finite result."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        v = _fold(node.arg, text)
+        return None if v is None else -v
+    if isinstance(node, BinOp):
+        a, b = _fold(node.left, text), _fold(node.right, text)
+        if a is None or b is None or node.op in ("and", "or"):
+            return None
+        return _scalar_arith(node.op, a, b, text)
+    if isinstance(node, Compare):
+        for a in node.args:
+            _fold(a, text)
+        return None
+    if isinstance(node, Not):
+        _fold(node.arg, text)
+        return None
+    if isinstance(node, Call):
+        for a in node.args:
+            if not isinstance(a, Str):
+                _fold(a, text)
+        return None
+    return None
+
+
+def _scalar_arith(op: str, a: float, b: float, text: str) -> float:
+    """``a op b`` for plain numbers; a clear error instead of OverflowError, ZeroDivisionError,
+    a complex number, inf or NaN."""
+    where = f" in {_short(text)}" if text else ""
+    try:
+        if op == "+":
+            r = a + b
+        elif op == "-":
+            r = a - b
+        elif op == "*":
+            r = a * b
+        elif op == "/":
+            r = a / b
+        else:
+            r = a ** b
+    except ZeroDivisionError:
+        raise ExpressionError(f"division by zero in '{a:g} {op} {b:g}'{where}") from None
+    except OverflowError:
+        raise ExpressionError(f"'{a:g} {op} {b:g}' overflows (result beyond 1.8e308){where}") from None
+    if isinstance(r, complex):
+        raise ExpressionError(f"'{a:g} {op} {b:g}' has no real value (a negative number to a fractional "
+                              f"power){where}")
+    if not math.isfinite(r):
+        raise ExpressionError(f"'{a:g} {op} {b:g}' overflows (result beyond 1.8e308){where}")
+    return float(r)
+
+
+def _array_arith(op: str, a, b):
+    """``a op b`` with at least one DataArray. Non-finite values the model produced flow through
+    (a comparison with NaN is false, so the check fails), but inf/NaN created by the predicate's own
+    arithmetic from finite operands (division by zero, overflow, negative ** fractional) is an
+    error: it would otherwise pass or fail a check for a reason that is not in the model."""
+    with np.errstate(all="ignore"):
+        if op == "+":
+            r = a + b
+        elif op == "-":
+            r = a - b
+        elif op == "*":
+            r = a * b
+        elif op == "/":
+            r = a / b
+        else:
+            r = a ** b
+    if isinstance(r, xr.DataArray) and r.dtype.kind in "fc":
+        created = ~np.isfinite(r)
+        for x in (a, b):
+            created = created & (np.isfinite(x) if isinstance(x, xr.DataArray) else bool(np.isfinite(x)))
+        if bool(created.any()):
+            what = {"/": "division by zero", "^": "overflow or a negative number to a fractional power"}.get(op, "overflow")
+            raise ExpressionError(f"'{op}' gives inf/NaN from finite values ({what}) for "
+                                  f"{int(created.sum())} value(s)")
+    return r
 
 
 def names(node) -> set[str]:
@@ -294,6 +421,25 @@ def names(node) -> set[str]:
         elif isinstance(n, Compare):
             stack.extend(n.args)
     return found
+
+
+def refers_to_model(node) -> bool:
+    """True when the predicate reads the model's results (a variable or ``time``); a predicate of
+    constants and ``data()`` only says nothing about the model."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Name):
+            return True
+        if isinstance(n, Call):
+            stack.extend(n.args)
+        elif isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
+        elif isinstance(n, (Neg, Not)):
+            stack.append(n.arg)
+        elif isinstance(n, Compare):
+            stack.extend(n.args)
+    return False
 
 
 def data_refs(node) -> set[tuple[str, str]]:
@@ -349,6 +495,15 @@ def _str_arg(node, func):
     return node.value
 
 
+def _boolean(v, op: str) -> xr.DataArray:
+    """Operand of ``not``/``and``/``or``: a comparison result (true/false), never a number or text."""
+    if isinstance(v, xr.DataArray) and v.dtype == bool:
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return xr.DataArray(bool(v))
+    raise ExpressionError(f"'{op}' needs comparisons (true/false) as operands, e.g. 'x > 0 {op} y < 1'")
+
+
 def _as_float(x):
     if isinstance(x, xr.DataArray) and x.dtype == bool:
         return x.astype(float)
@@ -364,30 +519,27 @@ def evaluate(node, ctx: Context):
     if isinstance(node, Name):
         return ctx.variable(node.name)
     if isinstance(node, Neg):
-        return -_as_float(evaluate(node.arg, ctx))
+        v = _as_float(evaluate(node.arg, ctx))
+        if isinstance(v, str):
+            raise ExpressionError("'-' on a string")
+        return -v
     if isinstance(node, Not):
-        v = evaluate(node.arg, ctx)
-        return ~v if isinstance(v, xr.DataArray) else (not v)
+        return ~_boolean(evaluate(node.arg, ctx), "not")
     if isinstance(node, BinOp):
         a, b = evaluate(node.left, ctx), evaluate(node.right, ctx)
         if node.op in ("and", "or"):
-            a = a if isinstance(a, xr.DataArray) else xr.DataArray(bool(a))
-            b = b if isinstance(b, xr.DataArray) else xr.DataArray(bool(b))
+            a, b = _boolean(a, node.op), _boolean(b, node.op)
             return (a & b) if node.op == "and" else (a | b)
         a, b = _as_float(a), _as_float(b)
         if isinstance(a, str) or isinstance(b, str):
             raise ExpressionError(f"arithmetic '{node.op}' on a string")
-        if node.op == "+":
-            return a + b
-        if node.op == "-":
-            return a - b
-        if node.op == "*":
-            return a * b
-        if node.op == "/":
-            return a / b
-        return a ** b
+        if not isinstance(a, xr.DataArray) and not isinstance(b, xr.DataArray):
+            return _scalar_arith(node.op, float(a), float(b), "")
+        return _array_arith(node.op, a, b)
     if isinstance(node, Compare):
         vals = [_as_float(evaluate(a, ctx)) for a in node.args]
+        if any(isinstance(v, str) for v in vals):
+            raise ExpressionError("a comparison with a quoted string")
         result = None
         for op, x, y in zip(node.ops, vals, vals[1:]):
             r = {"<": lambda: x < y, "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y,

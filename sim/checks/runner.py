@@ -13,7 +13,7 @@ from ..errors import OasisError
 from ..model import DEFAULT_MODEL
 from . import expr as expr_mod
 from . import matrix as matrix_mod
-from .spec import DEFAULT_CHECKS, CheckSpec, CheckSuite, load_suite
+from .spec import DEFAULT_CHECKS, CheckSpec, CheckSpecError, CheckSuite, load_suite
 
 FINITE_CHUNK = 48  # samples per engine call when every output is needed (memory bound)
 MAX_LISTED = 5
@@ -273,7 +273,13 @@ def run_suite(suite: CheckSuite | Path | str = DEFAULT_CHECKS, model_path: Path 
     results: dict[tuple[str, str], CheckResult] = {}
     sizes = {}
     for mname, mchecks in by_matrix.items():
-        mx = matrix_mod.build(suite.matrices[mname], model_path)
+        users = ", ".join(f"'{c.id}'" for c in mchecks[:5]) + (" …" if len(mchecks) > 5 else "")
+        try:
+            mx = matrix_mod.build(suite.matrices[mname], model_path)
+            params, n = matrix_mod.engine_params(mx, compiled)
+        except OasisError as exc:  # unknown preset/lever/constant in the matrix, `set:` of a non-constant
+            raise CheckSpecError(f"{suite.path}: matrix '{mname}' (used by check {users}): "
+                                 f"{str(exc).removeprefix(f'matrix {mname!r}: ')}") from None
         sizes[mname] = len(mx)
         needed = set()
         for c in mchecks:
@@ -294,8 +300,9 @@ def run_suite(suite: CheckSuite | Path | str = DEFAULT_CHECKS, model_path: Path 
             if bad:
                 results[(c.id, mname)] = CheckResult(c, mname, len(mx), error=f"unknown model variable(s): {', '.join(bad)}")
         needed -= unknown
+        if not needed and any(c.kind == "assert" and (c.id, mname) not in results for c in mchecks):
+            needed = {compiled.default_outputs()[0]}  # predicates on `time` only still need the run's axes
         if needed:
-            params, n = matrix_mod.engine_params(mx, compiled)
             try:
                 ds = compiled.run(params, n=n, outputs=sorted(needed))
             except Exception as exc:  # an unknown variable in a predicate, an engine failure
@@ -314,6 +321,9 @@ def run_suite(suite: CheckSuite | Path | str = DEFAULT_CHECKS, model_path: Path 
                     res.n_failing, res.failures = evaluate_assert(c, ds, mx, observations)
             except OasisError as exc:
                 res.error = str(exc)
+            except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError, RecursionError) as exc:
+                # safety net: a predicate the static checks let through still never crashes the run
+                res.error = f"check '{c.id}': cannot evaluate the predicate ({type(exc).__name__}: {exc})"
             res.seconds = time_mod.perf_counter() - t1
             results[(c.id, mname)] = res
     ordered = [results[(c.id, m)] for c in checks for m in c.matrices]

@@ -141,7 +141,9 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CheckSpecError(f"{where}: not valid YAML ({exc})") from None
+        raise CheckSpecError(f"{where}: not valid YAML ({' '.join(str(exc).split())})") from None
+    except RecursionError:
+        raise CheckSpecError(f"{where}: nested too deeply; not a checks file") from None
     if not isinstance(doc, dict) or set(doc) - {"version", "matrices", "checks"}:
         raise CheckSpecError(f"{where}: top level must be a mapping with 'version', 'matrices' and 'checks'")
     if doc.get("version") != 1:
@@ -178,7 +180,9 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
     for i, c in enumerate(doc.get("checks") or []):
         if not isinstance(c, dict) or "id" not in c:
             raise CheckSpecError(f"{where}: check #{i + 1} must be a mapping with an 'id'")
-        cid = str(c["id"])
+        if not isinstance(c["id"], str) or not c["id"].strip():
+            raise CheckSpecError(f"{where}: check #{i + 1}: 'id' must be a text, got {str(c['id'])[:40]!r}")
+        cid = c["id"]
         loc = f"{where}: check '{cid}'"
         if cid in seen:
             raise CheckSpecError(f"{loc}: duplicate id")
@@ -191,7 +195,7 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
             raise CheckSpecError(f"{loc}: kind must be one of {CHECK_KINDS}, got {kind!r}")
         mats = c.get("matrix")
         mats = [mats] if isinstance(mats, str) else mats
-        if not mats or not all(isinstance(x, str) for x in mats):
+        if not isinstance(mats, list) or not mats or not all(isinstance(x, str) for x in mats):
             raise CheckSpecError(f"{loc}: 'matrix' must name a matrix or a list of matrices")
         for mname in mats:
             if mname not in matrices:
@@ -205,6 +209,9 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
                     raise CheckSpecError(f"{loc}: kind 'assert' needs an 'assert' predicate string")
                 spec.assert_text = c["assert"]
                 spec.assert_ast = expr_mod.parse(spec.assert_text)
+                if not expr_mod.refers_to_model(spec.assert_ast):
+                    raise CheckSpecError(f"{loc}: the predicate uses no model variable, so it says nothing "
+                                         f"about the model: {spec.assert_text[:80]!r}")
             else:
                 spec.variables = _names(c.get("variables", "all"), loc, "variables")
             if c.get("when") is not None:
@@ -219,9 +226,10 @@ def parse_suite(text: str, where: str = "<checks>") -> CheckSuite:
 
 
 def load_suite(path: Path | str = DEFAULT_CHECKS) -> CheckSuite:
+    from ..io import read_text_file
+
     path = Path(path)
-    if not path.exists():
-        raise CheckSpecError(f"checks file not found: {path}")
-    suite = parse_suite(path.read_text(encoding="utf-8"), str(path))
+    text = read_text_file(path, what="checks file", max_bytes=4 * 1024 * 1024, error=CheckSpecError)
+    suite = parse_suite(text, str(path))
     suite.path = path
     return suite

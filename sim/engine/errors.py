@@ -1,8 +1,11 @@
 """Exceptions raised by :mod:`sim.engine`."""
 
+from ..errors import OasisError
 
-class EngineError(Exception):
-    """Base class of every error raised by the engine."""
+
+class EngineError(OasisError):
+    """Base class of every error raised by the engine (an :class:`~sim.errors.OasisError`: the
+    CLI prints the message and exits 2)."""
 
 
 class UnsupportedConstruct(EngineError):

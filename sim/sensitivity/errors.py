@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
+from ..errors import OasisError
 
-class SensitivityInputError(ValueError):
+
+class SensitivityInputError(OasisError, ValueError):
     """A job specification or its environment is unusable; the message says how to fix it."""
 
 
@@ -25,8 +27,17 @@ class OutputDirMismatchError(SensitivityInputError):
     """The output directory already holds a different (or unfinished, non-resumed) job."""
 
 
-class ChunkFailedError(RuntimeError):
-    """A chunk kept failing after all retries (not a user error: the model or a worker is broken)."""
+class ChunkFailedError(OasisError, RuntimeError):
+    """A chunk kept failing after all retries (the model or a worker is broken); the message names
+    the chunk, so the CLI prints it without a traceback."""
+
+
+class ChunkResultError(OasisError, ValueError):
+    """A chunk's outputs are unusable (NaN/inf from the model); the message names chunk and runs."""
+
+
+class CorruptJobFileError(OasisError, ValueError):
+    """A file of the job directory (samples, a chunk) fails its integrity check."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:

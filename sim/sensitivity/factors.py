@@ -169,13 +169,15 @@ def validate_bounds(factors: Iterable[Factor]) -> None:
 
 
 def _load_toml(path: Path, what: str) -> dict[str, Any]:
+    from ..io import read_text_file
+
+    text = read_text_file(path, what=f"{what.lower()} file", max_bytes=1024 * 1024, error=SensitivityInputError)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise SensitivityInputError(f"{what} file {str(path)!r} does not exist.") from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SensitivityInputError(f"{what} file {str(path)!r} is not valid TOML: {exc}") from exc
+        raise SensitivityInputError(f"{what} file {str(path)!r} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SensitivityInputError(f"{what} file {str(path)!r} is nested too deeply") from None
 
 
 def _entries_from_toml(data: Mapping[str, Any], path: Path) -> list[tuple[str, dict[str, Any]]]:

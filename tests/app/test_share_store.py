@@ -28,8 +28,9 @@ def test_every_preset_round_trips_through_a_link(name):
 def test_link_values_are_plain_numbers():
     values = dict(DEFAULTS, farmland_retirement_pct_per_yr=0.1 + 0.2, policy_start_year=2030.0)
     params = share.encode(values, HASH)
-    assert params["L2"] == "0.3" and params["T1"] == "2030"
-    assert share.decode(params, HASH).levers["farmland_retirement_pct_per_yr"] == pytest.approx(0.3)
+    # lossless (issue 15): the shortest text that reads back as the same float, not 10 digits
+    assert params["L2"] == repr(0.1 + 0.2) and params["T1"] == "2030"
+    assert share.decode(params, HASH).levers["farmland_retirement_pct_per_yr"] == 0.1 + 0.2
     url = share.share_url("http://host:8501/?old=1", values, HASH)
     assert url.startswith("http://host:8501/?m=") and "old=1" not in url
 

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "calibration" / "data"
 RAW = DATA / "raw"
 SCRIPT = REPO / "calibration" / "scripts" / "build_series.py"
-OUTPUTS = ("series.csv", "sources.csv", "references.csv", "geographies.csv")
+OUTPUTS = ("series.csv", "sources.csv", "references.csv", "geographies.csv", "anchors.csv")
 SIX = ("urumqi_changji", "shihezi_manas_shawan", "kuitun_dushanzi_wusu_karamay", "bole_ebinur",
        "turpan_hami", "rest_of_xinjiang")
 
@@ -109,7 +109,7 @@ def test_every_raw_file_named_in_sources_exists():
 # --- spot checks against the raw files ----------------------------------------------------------
 
 def test_co2_total_2016_equals_raw_ceads(df):
-    raw = {int(r["year"]): float(r["Scope_1_Total"]) for r in _raw_rows("ceads_xinjiang_co2_by_fuel_1997_2016.csv")}
+    raw = {int(r["year"]): float(r["Scope_1_Total"]) for r in _raw_rows("ceads_xinjiang_co2_by_fuel_1997_2019.csv")}
     assert raw[2016] == 373.6125
     assert val(df, "co2_total_mt", "xinjiang", 2016) == 373.6125
     for y, v in raw.items():
@@ -124,7 +124,7 @@ def test_ceads_2001_outlier_flagged(df):
 
 
 def test_ceads_sectors_sum_to_total(df):
-    for y in range(1997, 2017):
+    for y in range(1997, 2020):
         tot = sum(val(df, f"co2_sector_{s}_mt", "xinjiang", y) for s in (
             "agriculture", "industry_excl_power", "power_heat", "construction", "transport",
             "wholesale_retail_catering", "others", "household_urban", "household_rural"))
@@ -133,9 +133,9 @@ def test_ceads_sectors_sum_to_total(df):
 
 def test_region_co2_sums_equal_county_file_total(df):
     county_total = defaultdict(float)
-    for r in _raw_rows("county_co2_xinjiang_1997_2016_chen2020.csv"):
+    for r in _raw_rows("county_co2_xinjiang_1997_2017_chen2020.csv"):
         county_total[int(r["year"])] += float(r["co2_Mt"])
-    assert sorted(county_total) == list(range(1997, 2017))
+    assert sorted(county_total) == list(range(1997, 2018))
     for y, tot in county_total.items():
         regions = sum(val(df, "co2_chen2020_mt", reg, y) for reg in SIX)
         assert regions == pytest.approx(tot, abs=1e-5)
@@ -145,7 +145,7 @@ def test_region_co2_sums_equal_county_file_total(df):
 
 
 def test_tns_core_co2_matches_raw_aggregate_and_region_union(df):
-    for r in _raw_rows("tns_core_co2_from_county_1997_2016.csv"):
+    for r in _raw_rows("tns_core_co2_from_county_1997_2017.csv"):
         y = int(r["year"])
         ours = val(df, "co2_chen2020_mt", "tns_core", y)
         assert ours == pytest.approx(float(r["tns_core_co2_Mt"]), abs=1e-3)
@@ -157,7 +157,7 @@ def test_tns_core_co2_matches_raw_aggregate_and_region_union(df):
 
 
 def test_population_vintages(df):
-    raw = {int(r["year"]): r for r in _raw_rows("xinjiang_population_1975_2016.csv")}
+    raw = {int(r["year"]): r for r in _raw_rows("xinjiang_population_1975_2019.csv")}
     for y, r in raw.items():
         col = "pop_10k_persons_compendium60y" if y <= 2008 else "pop_10k_persons_CSY_yearend"
         assert val(df, "population_10k", "xinjiang", y) == float(r[col])
@@ -169,7 +169,7 @@ def test_gdp_one_vintage_and_suspect_rows_excluded(df):
     g = series_values(df, "gdp_current_100m_yuan", "xinjiang")
     assert list(g.index) == list(range(1975, 2012))
     suspect = {int(r["year"]): float(r["gdp_100m_yuan_current"])
-               for r in _raw_rows("xinjiang_gdp_1975_2016_gcamchina_raw.csv") if r["flag"].startswith("SUSPECT")}
+               for r in _raw_rows("xinjiang_gdp_1975_2019_gcamchina_raw.csv") if r["flag"].startswith("SUSPECT")}
     assert g.loc[2010] == 5437.47 and g.loc[2010] != suspect[2010]
     assert g.loc[1990] == 261.44
 
@@ -200,7 +200,7 @@ def test_electricity_and_renewable_share(df):
     assert 2003 not in hydro.index and 2006 not in hydro.index  # missing in source, not zero
     assert val(df, "renewable_share_generation_pct", "xinjiang", 2016) == pytest.approx(
         (211 + 220 + 67) / 2693 * 100, abs=1e-4)
-    for r in _raw_rows("xinjiang_electricity_generation_by_fuel_1994_2016_cpsy_gcamchina.csv"):
+    for r in _raw_rows("xinjiang_electricity_generation_by_fuel_1994_2017_cpsy_gcamchina.csv"):
         if r["renewable_share_hydro_wind_solar_OWN_DERIVATION"]:
             assert val(df, "renewable_share_generation_pct", "xinjiang", int(r["year"])) / 100 == pytest.approx(
                 float(r["renewable_share_hydro_wind_solar_OWN_DERIVATION"]), abs=6e-5)
@@ -218,7 +218,7 @@ def test_cultivated_land_definitions_never_mixed(df):
     expected = {
         "cultivated_land_landsurvey_1000ha": {"csy2004_t13_5"},
         "cultivated_land_statistical_1000ha": {"xsy2003_t8_8"},
-        "cultivated_land_survey3_10k_ha": {"tacheng_survey3", "altay_survey3"},
+        "cultivated_land_survey3_10k_ha": {"tacheng_survey3", "altay_survey3", "xinhua_2022_survey3"},
     }
     for sid, srcs in expected.items():
         assert set(df[df.series_id == sid]["source_id"]) == srcs
@@ -245,3 +245,32 @@ def test_prefecture_water_2017_exact_aggregates(df):
 def test_lake_sensors_separate(df):
     assert val(df, "lake_area_km2_landsat_sep", "ebinur_lake", 1998) == 519.26
     assert val(df, "lake_area_km2_spot_vgt", "ebinur_lake", 1998) == 503
+
+
+# --- second release: 2017-2019 observations and anchors ------------------------------------------
+
+def test_second_release_observations_through_2019(df):
+    assert val(df, "population_10k", "xinjiang", 2019) == 2523
+    assert val(df, "co2_total_mt", "xinjiang", 2019) == 455.2746
+    assert val(df, "urbanisation_rate_pct", "xinjiang", 2019) == 51.87
+    assert val(df, "renewable_share_generation_pct", "xinjiang", 2017) == pytest.approx(
+        (256 + 318 + 107) / 3030 * 100, abs=1e-4)
+    # the conflicting 2017 household-registered population is not an observation
+    assert val(df, "population_10k", "xinjiang", 2017) == 2445
+    # one GDP vintage per series: the 2019 post-census figure is not in the first-published series
+    assert 2019 not in series_values(df, "gdp_current_100m_yuan", "xinjiang").index
+    assert val(df, "gdp_current_revised_100m_yuan", "xinjiang", 2019) == 13597.11
+
+
+def test_projections_and_targets_are_not_in_series():
+    from sim.data import load_anchors
+    a = load_anchors()
+    assert set(a["kind"]) == {"observation", "projection", "target"}
+    s = load_series()
+    assert not set(a["anchor_id"]) & set(s["series_id"])
+    caps = a[(a.anchor_id == "total_water_use_cap") & (a.geography == "xinjiang")]
+    assert caps.set_index("year")["value"].to_dict() == {2015: 515.6, 2020: 515.97, 2025: 563.0, 2030: 526.74}
+    ssp2 = a[(a.anchor_id == "population") & (a.scenario == "ssp2") & (a.geography == "xinjiang")]
+    assert len(ssp2) > 10 and (ssp2["kind"][ssp2["year"] > 2019] == "projection").all()
+    ranged = a[a.anchor_id == "co2_annual_reduction_rate_after_2030"].iloc[0]
+    assert (ranged["year"], ranged["year_end"], ranged["value"], ranged["value_high"]) == (2030, 2060, 8.0, 10.0)

@@ -152,3 +152,43 @@ def test_series_values_unknown_names():
         series_values(df, "co2_totl_mt", "xinjiang")
     with pytest.raises(KeyError, match="has no geography"):
         series_values(df, "co2_total_mt", "tns_core")
+
+
+# --- anchors.csv ---------------------------------------------------------------------------------
+
+ANCHOR_HEADER = "anchor_id,kind,geography,scenario,year,year_end,value,value_high,unit,source_id,period,note"
+ANCHOR_GOOD = "total_water_use_cap,target,xinjiang,,2030,,526.74,,1e8 m3/yr,state_council_2013_2,2030,"
+
+
+def _anchors(tmp_path: Path, line: str) -> Path:
+    for name in ("references.csv", "geographies.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    p = tmp_path / "anchors.csv"
+    p.write_text("\n".join([ANCHOR_HEADER, ANCHOR_GOOD, line]) + "\n", encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("line,field", [
+    ("x,forecast,xinjiang,,2030,,1,,u,state_council_2013_2,2030,", "kind"),
+    ("x,target,xinjiang,,20x0,,1,,u,state_council_2013_2,2030,", "year"),
+    ("x,target,xinjiang,,,,1,,u,state_council_2013_2,2030,", "year"),
+    ("x,target,xinjiang,,2030,2020,1,,u,state_council_2013_2,2030,", "year_end"),
+    ("x,target,xinjiang,,2030,,1_0,,u,state_council_2013_2,2030,", "value"),
+    ("x,target,xinjiang,,2030,,5,4,u,state_council_2013_2,2030,", "value_high"),
+    ("x,target,xinjaing,,2030,,1,,u,state_council_2013_2,2030,", "geography"),
+    ("x,target,xinjiang,,2030,,1,,,state_council_2013_2,2030,", "unit"),
+    ("x,target,xinjiang,,2030,,1,,u,nope,2030,", "source_id"),
+])
+def test_anchor_errors_name_line_and_field(tmp_path, line, field):
+    from sim.data import load_anchors
+    p = _anchors(tmp_path, line)
+    with pytest.raises(DataError) as ei:
+        load_anchors(p)
+    assert (ei.value.line, ei.value.field) == (3, field), str(ei.value)
+    assert f"anchors.csv:3:" in str(ei.value)
+
+
+def test_anchor_long_run_without_year(tmp_path):
+    from sim.data import load_anchors
+    df = load_anchors(_anchors(tmp_path, "x,target,xinjiang,,,,400,,1e8 m3/yr,chinaxiv_202110_00028,long-run,"))
+    assert df["year"].isna().tolist() == [False, True]

@@ -23,7 +23,7 @@ def mini():
 
 def test_default_run_matches_pysd(mini):
     assert_datasets_match(mini.run(), reference(MINI, None, "default"),
-                          context="oasis_mini default")
+                          context="oasis_mini default", model=mini)
 
 
 def test_random_draws_match_pysd(mini):
@@ -31,7 +31,7 @@ def test_random_draws_match_pysd(mini):
     ds = mini.run(params)
     assert ds.sizes["sample"] == 8
     ref = reference(MINI, params, "draws8")
-    assert_datasets_match(ds, ref, context="oasis_mini draws")
+    assert_datasets_match(ds, ref, context="oasis_mini draws", model=mini)
 
 
 def test_param_formats_match_pysd(mini):
@@ -46,7 +46,7 @@ def test_param_formats_match_pysd(mini):
     }
     ds = mini.run(params)
     ref = reference(MINI, params, "formats")
-    assert_datasets_match(ds, ref, context="oasis_mini formats")
+    assert_datasets_match(ds, ref, context="oasis_mini formats", model=mini)
 
 
 def test_metadata(mini):

@@ -48,4 +48,4 @@ def test_sd_test_model(mdl):
 def test_sd_test_model_matches_pysd(mdl):
     model = engine.compile(mdl)
     ref = reference(mdl, None, tag="default")
-    assert_datasets_match(model.run(), ref, context=_id(mdl))
+    assert_datasets_match(model.run(), ref, context=_id(mdl), model=model)

@@ -85,7 +85,7 @@ def test_inverted_bounds_in_registry(helpers):
 def test_unknown_factor_set_and_missing_file(registry):
     with pytest.raises(SensitivityInputError, match="Did you mean: levers"):
         resolve_factors("lever", registry)
-    with pytest.raises(SensitivityInputError, match="does not exist"):
+    with pytest.raises(SensitivityInputError, match="file not found"):
         resolve_factors("nope.toml", registry)
 
 
