@@ -160,3 +160,15 @@ def test_water_rights_trading_serves_industry_under_scarcity(compiled):
     tu1 = ds["total_water_use_1e8m3_per_yr"].isel(sample=1).sel(time=2045)
     tu0 = ref["total_water_use_1e8m3_per_yr"].isel(sample=0).sel(time=2045)
     assert np.allclose(tu1, tu0, rtol=0.01)
+
+
+def test_glacier_peak_water_path_rises_then_falls(compiled):
+    ds = _pair(compiled, {}, ["surface_inflow_1e8m3_per_yr"])
+    base = compiled.run({**scenarios.load("baseline").levers, "glacier_peak_runoff_increase": 0.1,
+                         "glacier_peak_water_year": 2030, "glacier_runoff_decline_years": 20,
+                         "glacier_runoff_long_run_loss": 0.1}, outputs=["surface_inflow_1e8m3_per_yr"])
+    ref = ds["surface_inflow_1e8m3_per_yr"].isel(sample=0).sum("Region")
+    gl = base["surface_inflow_1e8m3_per_yr"].isel(sample=0).sum("Region")
+    assert float(gl.sel(time=2030)) > float(ref.sel(time=2030)) * 1.05
+    assert float(gl.sel(time=2060)) < float(ref.sel(time=2060)) * 0.95
+    assert float(gl.sel(time=1990)) == pytest.approx(float(ref.sel(time=1990)), rel=1e-12)
