@@ -86,6 +86,12 @@ def derive() -> list[dict]:
         "Bortala Pref. surface water resources 2017", "raw/prefecture_water_use_2017.csv")
     add("belt_mean_surface_runoff_1e8m3_per_yr[turpan_hami]", pref["Turpan"] + pref["Hami"], "1e8 m3/Year",
         "Turpan + Hami surface water resources 2017", "raw/prefecture_water_use_2017.csv")
+    # --- model v2: water and land (issue 12) ---
+    with open(RAW / "policy_targets_xinjiang_china.csv", encoding="utf-8") as fh:
+        targets = {(r["series"], r["geography"], r["year"]): float(r["value"]) for r in csv.DictReader(fh)}
+    add("xinjiang_cultivated_land_retention_2035_kha",
+        targets[("cultivated_land_retention_min", "Xinjiang", "2035")] * 1e4 / 15 / 1000, "kha",
+        "2035 cultivated land retention [1e4 mu] * 1e4 / 15 [ha/mu] / 1000", "raw/policy_targets_xinjiang_china.csv")
     return rows
 
 

@@ -52,7 +52,7 @@ def test_no_nan_and_no_negative_stocks(matrix_run, info):
 def test_land_area_is_conserved(matrix_run):
     _, _, ds = matrix_run
     total = sum(ds[v] for v in ("cultivated_land_kha", "built_up_land_kha", "natural_oasis_kha",
-                                "transition_zone_kha", "desert_kha"))
+                                "transition_zone_kha", "desertified_land_kha", "desert_kha"))
     area = ds["region_area_kha"]
     rel = np.abs((total - area) / area)
     assert float(rel.max()) < 1e-9
@@ -60,12 +60,13 @@ def test_land_area_is_conserved(matrix_run):
 
 def test_surface_water_balance_closes(matrix_run):
     _, _, ds = matrix_run
-    inflow = ds["surface_inflow_1e8m3_per_yr"] + ds["transfer_inflow_1e8m3_per_yr"] + ds["groundwater_natural_discharge_1e8m3_per_yr"]
+    inflow = ds["surface_inflow_1e8m3_per_yr"] + ds["transfer_inflow_1e8m3_per_yr"] + ds["groundwater_spring_discharge_1e8m3_per_yr"]
     out = ds["river_seepage_recharge_1e8m3_per_yr"] + ds["surface_water_withdrawal_1e8m3_per_yr"] + ds["surface_outflow_1e8m3_per_yr"]
     assert float(np.abs(inflow - out).max()) < 1e-9 * float(inflow.max())
     assert float(ds["surface_outflow_1e8m3_per_yr"].min()) >= -1e-9
     use = sum(ds[v] for v in ("domestic_water_use_1e8m3_per_yr", "industrial_water_use_1e8m3_per_yr",
                               "agricultural_water_use_1e8m3_per_yr", "ecological_water_use_1e8m3_per_yr"))
+    use = use - ds["reclaimed_water_use_1e8m3_per_yr"]  # reclaimed water is not withdrawn
     sources = ds["surface_water_withdrawal_1e8m3_per_yr"] + ds["groundwater_pumping_1e8m3_per_yr"]
     assert float(np.abs(use - sources).max()) < 1e-9 * float(use.max())
 
@@ -79,7 +80,8 @@ def test_groundwater_and_lake_balances_close(compiled):
     change = storage.diff("time").values
     assert np.allclose(change, net.isel(time=slice(None, -1)).values, rtol=1e-10, atol=1e-9)
     lake = ds["ebinur_lake_volume_1e8m3"]
-    lake_net = ds["ebinur_lake_inflow_1e8m3_per_yr"] - ds["ebinur_lake_evaporation_1e8m3_per_yr"]
+    lake_net = (ds["ebinur_lake_inflow_1e8m3_per_yr"] - ds["ebinur_lake_evaporation_1e8m3_per_yr"]
+                - ds["ebinur_lake_overflow_1e8m3_per_yr"])
     assert np.allclose(lake.diff("time").values, lake_net.isel(time=slice(None, -1)).values, rtol=1e-10, atol=1e-9)
 
 

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from sim import engine, levers
 from sim.model import DEFAULT_MODEL
 
-LAND = ["cultivated_land_kha", "natural_oasis_kha", "transition_zone_kha", "desert_kha", "built_up_land_kha"]
-STOCKS = LAND + ["groundwater_storage_1e8m3", "ebinur_lake_volume_1e8m3", "manas_lake_volume_1e8m3",
+LAND = ["cultivated_land_kha", "natural_oasis_kha", "transition_zone_kha", "desert_kha", "built_up_land_kha",
+        "desertified_land_kha", "reserve_cultivable_land_kha"]
+STOCKS = LAND + ["groundwater_storage_1e8m3", "well_capacity_1e8m3_per_yr", "ebinur_lake_volume_1e8m3", "manas_lake_volume_1e8m3",
                  "population_10k", "heavy_industry_va_1e8yuan", "other_industry_va_1e8yuan", "tertiary_va_1e8yuan",
                  "land_productivity_index", "energy_intensity_index", "industrial_water_intensity_index"]
 
@@ -40,7 +41,7 @@ def _check_structure(ds):
         assert (ds[name].values >= -1e-9).all(), f"negative {name}: min {ds[name].values.min():g}"
     area = ds["region_area_kha"]
     assert (abs(ds["land_area_balance_kha"]) <= 1e-6 * area).all(), "land area not conserved"
-    lhs = ds.surface_inflow_1e8m3_per_yr + ds.transfer_inflow_1e8m3_per_yr + ds.groundwater_natural_discharge_1e8m3_per_yr
+    lhs = ds.surface_inflow_1e8m3_per_yr + ds.transfer_inflow_1e8m3_per_yr + ds.groundwater_spring_discharge_1e8m3_per_yr
     rhs = ds.river_seepage_recharge_1e8m3_per_yr + ds.surface_water_withdrawal_1e8m3_per_yr + ds.surface_outflow_1e8m3_per_yr
     assert (abs(lhs - rhs) <= 1e-9 * (abs(lhs) + 1)).all(), "surface water balance does not close"
 
@@ -62,7 +63,7 @@ def test_random_parameters_and_levers(values, lever_values):
 GW = ["groundwater_storage_1e8m3", "groundwater_recharge_1e8m3_per_yr", "groundwater_pumping_1e8m3_per_yr",
       "groundwater_natural_discharge_1e8m3_per_yr", "ebinur_lake_volume_1e8m3", "ebinur_lake_inflow_1e8m3_per_yr",
       "ebinur_lake_evaporation_1e8m3_per_yr", "manas_lake_volume_1e8m3", "manas_lake_inflow_1e8m3_per_yr",
-      "manas_lake_evaporation_1e8m3_per_yr"]
+      "manas_lake_evaporation_1e8m3_per_yr", "ebinur_lake_overflow_1e8m3_per_yr", "manas_lake_overflow_1e8m3_per_yr"]
 
 
 @settings(max_examples=25)
@@ -79,8 +80,10 @@ def test_groundwater_and_lake_balances_close(values, lever_values):
 
     close(ds.groundwater_storage_1e8m3, ds.groundwater_recharge_1e8m3_per_yr - ds.groundwater_pumping_1e8m3_per_yr
           - ds.groundwater_natural_discharge_1e8m3_per_yr)
-    close(ds.ebinur_lake_volume_1e8m3, ds.ebinur_lake_inflow_1e8m3_per_yr - ds.ebinur_lake_evaporation_1e8m3_per_yr)
-    close(ds.manas_lake_volume_1e8m3, ds.manas_lake_inflow_1e8m3_per_yr - ds.manas_lake_evaporation_1e8m3_per_yr)
+    close(ds.ebinur_lake_volume_1e8m3, ds.ebinur_lake_inflow_1e8m3_per_yr - ds.ebinur_lake_evaporation_1e8m3_per_yr
+          - ds.ebinur_lake_overflow_1e8m3_per_yr)
+    close(ds.manas_lake_volume_1e8m3, ds.manas_lake_inflow_1e8m3_per_yr - ds.manas_lake_evaporation_1e8m3_per_yr
+          - ds.manas_lake_overflow_1e8m3_per_yr)
 
 
 def test_regression_cases_stay_finite():
