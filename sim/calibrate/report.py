@@ -346,7 +346,7 @@ def _coverage(problem, doc, ensemble, out_dir) -> dict:
         hens = pd.read_csv(hpath)
         if len(hens):
             he = int(doc["hindcast"]["end_year"])
-            pred = predictive.predictive(full, hens, s, reps=reps, seed=seed)
+            pred = predictive.predictive(full, hens, s, reps=reps, seed=seed, condition_after=he)
             t = predictive.coverage_table(full, pred, he, sector_of, late_from=2017)
             t.insert(0, "posterior", f"hindcast <= {he}")
             out["hindcast"] = t
@@ -443,6 +443,9 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
         h = cov["hindcast"]
         summ = predictive.summarise(h)
         lines += [f"## Hindcast coverage and errors (posterior on data ≤ {doc['hindcast']['end_year']})", "",
+                  "Out-of-sample bands are AR(1) forecasts: each member's residual path continues from its observed "
+                  f"residual at the series' last year ≤ {doc['hindcast']['end_year']} (series without such a year: "
+                  "marginal draws with σ from its prior).", "",
                   "| sector | window | n | in 50 % band | in 90 % band |", "|---|---|---|---|---|"]
         for _, r in summ.iterrows():
             lines.append(f"| {r['sector']} | {r['window']} | {int(r['n'])} | {_pct(r['cover50'])} | {_pct(r['cover90'])} |")
