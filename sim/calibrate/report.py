@@ -410,14 +410,15 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
             f"* **Sampler**: {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
             f"steps, burn-in {mc.get('burn', '?')}, each half-ensemble update is one batch of the numpy engine.",
             "",
-            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | split R̂ max | s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, d in (("full", mc), ("hindcast", doc.get("hindcast", {}).get("mcmc", {}))):
             if d:
                 lines.append(f"| {label} | {d['walkers']} | {d['steps']} | {d['burn']} | {d['acceptance']:.3f} | "
                              f"{d['tau_mean']:.1f} | {d['tau_max']:.1f} | {d['steps_over_tau_max']:.1f} | {d['ess_min']:.0f} | "
-                             f"{d['ess_median']:.0f} | {'yes' if d['converged_50tau'] else 'NO'} | {d['seconds']:.0f} |")
+                             f"{d['ess_median']:.0f} | {'yes' if d['converged_50tau'] else 'NO'} | "
+                             f"{d.get('rhat_max', float('nan')):.3f} | {d['seconds']:.0f} |")
         lines += ["", f"* **Ensemble**: {ens.get('size', '?')} draws in `calibration/ensemble.csv`, "
                   f"{ens.get('distinct', '?')} distinct parameter sets; each row also carries its error-model draw "
                   "(`sigma:<target>`, `rho:<target>`, from their exact conditional posterior).",
