@@ -9,7 +9,7 @@ from . import indicators, levers, model, runner, scenarios
 from .errors import OasisError
 from .checks.cli import add_parsers as add_check_parsers
 from .calibrate.cli import add_parsers as add_calibrate_parsers
-from .io import write_results
+from .io import check_results_path, write_results
 from .sensitivity import job as sensitivity_job
 from .sensitivity.progress import TextProgressBar
 
@@ -17,6 +17,8 @@ TABLE_YEARS = (2020, 2030, 2035, 2060)
 
 
 def _cmd_run(args) -> int:
+    if args.out:
+        check_results_path(args.out)  # before the run: a bad --out costs nothing and writes nothing
     scenario = scenarios.load(args.scenario)
     if args.set:
         scenario = scenarios.apply_overrides(scenario, args.set)

@@ -2,6 +2,14 @@
 
 Every message names what was wrong (file, line, field or parameter), the allowed range or
 the nearest valid names, so a user can act on it without reading a traceback.
+
+One hierarchy: every user-facing error of the library derives from :class:`OasisError` —
+scenario files (:class:`ScenarioFileError`, :class:`UnknownNameError`, :class:`OutOfRangeError`),
+calibration data (``sim.data.DataError``), targets/config (``sim.calibrate.targets.TargetFileError``),
+checks (``sim.checks.spec.CheckSpecError``, ``sim.checks.expr.ExpressionError``), the engine
+(``sim.engine.errors.EngineError``), sensitivity jobs (``sim.sensitivity.errors``), the scenario
+library (``sim.store.StoreError``). The CLI catches :class:`OasisError` once: one line, exit 2.
+Anything else escaping is a bug and keeps its traceback.
 """
 from __future__ import annotations
 

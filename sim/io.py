@@ -170,11 +170,21 @@ def atomic_write(path: Path | str, write) -> Path:
     return path
 
 
-def write_results(ds: xr.Dataset, path: Path | str) -> Path:
-    """Write the full results of one run as CSV or Parquet (by extension), atomically."""
+def check_results_path(path: Path | str) -> Path:
+    """A usable results path: .csv/.parquet, in an existing folder, not a directory."""
     path = Path(path)
     if path.suffix not in RESULT_FORMATS:
         raise OasisError(f"--out {path}: use a .csv or .parquet file name")
+    if path.is_dir():
+        raise OasisError(f"--out {path}: is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise OasisError(f"--out {path}: output folder does not exist: {path.parent}")
+    return path
+
+
+def write_results(ds: xr.Dataset, path: Path | str) -> Path:
+    """Write the full results of one run as CSV or Parquet (by extension), atomically."""
+    path = check_results_path(path)
     frame = results_frame(ds)
     if path.suffix == ".csv":
         return atomic_write(path, lambda tmp: frame.to_csv(tmp))

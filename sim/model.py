@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UnknownNameError
+from .errors import OasisError, UnknownNameError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "sd_models" / "tianshan.mdl"
@@ -182,5 +182,13 @@ def load(path: Path | str = DEFAULT_MODEL) -> ModelInfo:
     """Metadata of the model at ``path`` (cached per content hash)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"model file not found: {path}")
-    return _load_cached(str(path.resolve()), model_hash(path))
+        raise OasisError(f"{path}: model file not found")
+    if not path.is_file():
+        raise OasisError(f"{path}: is a directory, not a model file")
+    try:
+        return _load_cached(str(path.resolve()), model_hash(path))
+    except OasisError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pysd's parser raises its own types (ParseError, ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OasisError(f"{path}: pysd could not parse the model: {first[:300]}") from None

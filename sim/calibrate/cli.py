@@ -54,7 +54,8 @@ def _cmd_calibrate(args) -> int:
           + (f"; hindcast (<= {doc['hindcast']['end_year']}) {doc['hindcast']['objective']:.4g}" if "hindcast" in doc else ""))
     mc, ens = doc["mcmc"], doc["ensemble"]
     print(f"MCMC: {mc['walkers']} walkers x {mc['steps']} steps, acceptance {mc['acceptance']:.2f}, tau max "
-          f"{mc['tau_max']:.0f} (kept steps / tau {mc['steps_over_tau_max']:.1f}), ESS min {mc['ess_min']:.0f}; "
+          f"{mc['tau_max']:.0f} (kept steps / tau {mc['steps_over_tau_max']:.1f}), ESS min {mc['ess_min']:.0f}, "
+          f"split R-hat max {mc.get('rhat_max', float('nan')):.3f}; "
           f"{ens['distinct']} distinct draws")
     for label, cov in (("fitted", doc.get("coverage", {})), ("hindcast", doc.get("hindcast", {}).get("coverage", {}))):
         for window, c in cov.items():

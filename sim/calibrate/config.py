@@ -6,7 +6,7 @@ never free. Errors name file, line and field, with nearest names or the allowed 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import nearest
@@ -57,6 +57,8 @@ class Config:
     path: Path
     settings: dict
     free: tuple[FreeParameter, ...]
+    report: dict = field(default_factory=dict)      # [report]: longrun_scenarios, longrun_years
+    longrun: tuple = ()                              # [[longrun]]: variable, label, anchor (anchors.csv id)
 
     @property
     def names(self) -> list[str]:
@@ -85,8 +87,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, parameters=None) -> Config
     path = Path(path)
     doc, lines = read_toml(path)
     for key in doc:
-        if key not in ("settings", "free"):
-            raise TargetFileError(f"{path}:1: field '{key}': unknown table; allowed: settings, free")
+        if key not in ("settings", "free", "report", "longrun"):
+            raise TargetFileError(f"{path}:1: field '{key}': unknown table; allowed: settings, free, report, longrun")
     settings = {k: v[1] for k, v in SETTINGS.items()}
     s_line = lines.single("settings")
     for key, value in doc.get("settings", {}).items():
@@ -147,4 +149,14 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, parameters=None) -> Config
                                   str(entry.get("bound_verdict", ""))))
     if not free:
         raise TargetFileError(f"{path}: no [[free]] parameter declared")
-    return Config(path, settings, tuple(free))
+    report = dict(doc.get("report", {}))
+    longrun = []
+    for i, entry in enumerate(doc.get("longrun", [])):
+        if not isinstance(entry.get("variable"), str) or not isinstance(entry.get("label", ""), str):
+            raise TargetFileError(f"{path}: [[longrun]] entry {i + 1}: field 'variable': expected a model variable name")
+        unknown = set(entry) - {"variable", "label", "anchor", "anchor_geography"}
+        if unknown:
+            raise TargetFileError(f"{path}: [[longrun]] entry {i + 1}: field '{sorted(unknown)[0]}': unknown field; "
+                                  "allowed: variable, label, anchor, anchor_geography")
+        longrun.append(dict(entry))
+    return Config(path, settings, tuple(free), report, tuple(longrun))

@@ -45,14 +45,31 @@ class McmcResult:
         lp = self.log_prob[self.burn:]
         return c.reshape(-1, c.shape[-1]), lp.reshape(-1)
 
+    def rhat(self) -> np.ndarray:
+        """Split R-hat per parameter (Gelman et al. 2013), every walker's kept chain split in two
+        halves and treated as a chain. Walkers of an ensemble are not independent: read it as a
+        between-walker stationarity check next to tau, not as a proof of convergence."""
+        c = self.chain[self.burn:]
+        n = c.shape[0] // 2
+        if n < 2:
+            return np.full(c.shape[-1], np.nan)
+        chains = np.concatenate([c[:n], c[n:2 * n]], axis=1)          # (n, 2W, d)
+        means = chains.mean(axis=0)
+        b = n * means.var(axis=0, ddof=1)
+        w = chains.var(axis=0, ddof=1).mean(axis=0)
+        var = (n - 1) / n * w + b / n
+        return np.sqrt(var / np.maximum(w, 1e-300))
+
     def diagnostics(self) -> dict:
         tau = self.tau
+        rh = self.rhat()
         return {"walkers": int(self.walkers), "steps": int(self.chain.shape[0]), "burn": int(self.burn),
                 "acceptance": round(float(self.acceptance), 4),
                 "tau_mean": round(float(np.nanmean(tau)), 2), "tau_max": round(float(np.nanmax(tau)), 2),
                 "steps_over_tau_max": round(float(self.kept_steps / np.nanmax(tau)), 2),
                 "ess_min": round(float(np.nanmin(self.ess)), 1), "ess_median": round(float(np.nanmedian(self.ess)), 1),
                 "converged_50tau": bool(self.kept_steps >= 50 * np.nanmax(tau)),
+                "rhat_max": round(float(np.nanmax(rh)), 3), "rhat_median": round(float(np.nanmedian(rh)), 3),
                 "seconds": round(self.seconds, 1)}
 
 

@@ -151,7 +151,8 @@ def posterior(st: Setup, *, end_year: int, steps: int, seed: int, progress=None,
 def _coverage_summary(st: Setup, post: Posterior, end_year: int, seed: int, late_from: int | None = None) -> dict:
     s = st.config.settings
     full = st.problem(9999)
-    pred = predictive_mod.predictive(full, post.frame, s, reps=int(s["predictive_replicates"]), seed=seed)
+    pred = predictive_mod.predictive(full, post.frame, s, reps=int(s["predictive_replicates"]), seed=seed,
+                                     condition_after=end_year if late_from is not None else None)
     table = predictive_mod.coverage_table(full, pred, end_year, predictive_mod.sectors(st.targets), late_from)
     summ = predictive_mod.summarise(table)
     out = {}

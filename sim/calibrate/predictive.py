@@ -47,9 +47,15 @@ def error_model_all(problem, settings: dict) -> ErrorModel:
                       end_year=9999)
 
 
-def predictive(problem, frame: pd.DataFrame, settings: dict, *, reps: int, seed: int) -> dict[str, dict]:
+def predictive(problem, frame: pd.DataFrame, settings: dict, *, reps: int, seed: int,
+               condition_after: int | None = None) -> dict[str, dict]:
     """Predictive draws at every observation of every fitted target: name -> dict(years, obs,
-    draws (K*reps, m), median model (m,))."""
+    draws (K*reps, m), median model (m,)).
+
+    With ``condition_after`` (a hindcast's end year) the residuals of the later years are the AR(1)
+    forecast from each member's observed residual at the series' last year <= condition_after
+    (eps continues from e_last / sigma), i.e. the predictive distribution of a forecast under the
+    fitted error model; the years up to it stay marginal draws (posterior predictive check)."""
     rng = np.random.default_rng(seed)
     em = error_model_all(problem, settings)
     x = frame[problem.names].to_numpy(dtype=float)
@@ -68,6 +74,26 @@ def predictive(problem, frame: pd.DataFrame, settings: dict, *, reps: int, seed:
             sigma = np.sqrt(b / rng.gamma(a, 1.0, size=k))
             rho = rng.choice(em.rho, size=k)
         resid = em.noise(s.years, sigma, rho, rng, reps)
+        if condition_after is not None:
+            inside = np.flatnonzero(s.years <= condition_after)
+            later = np.flatnonzero(s.years > condition_after)
+            if len(inside) and len(later) and sc in frame:
+                i0 = inside[-1]
+                m0, y0 = sim[:, i0], s.obs[i0]
+                if s.kind == "log":
+                    e_last = np.log(np.maximum(m0, 1e-300) / y0)
+                elif s.kind == "relative":
+                    e_last = (m0 - y0) / abs(y0)
+                else:
+                    e_last = (m0 - y0) / s.scale
+                e_last = np.nan_to_num(e_last)
+                eps = np.repeat((e_last / sigma)[:, None], reps, axis=1)
+                prev = s.years[i0]
+                for jj in later:
+                    phi = (rho ** float(s.years[jj] - prev))[:, None]
+                    eps = phi * eps + np.sqrt(1 - phi ** 2) * rng.standard_normal((k, reps))
+                    resid[:, :, jj] = sigma[:, None] * eps
+                    prev = s.years[jj]
         rep = em.replicate(s, sim, resid).reshape(k * reps, -1)
         out[s.name] = {"years": s.years, "obs": s.obs, "draws": rep, "model": np.nanmedian(sim, axis=0)}
     return out

@@ -346,7 +346,7 @@ def _coverage(problem, doc, ensemble, out_dir) -> dict:
         hens = pd.read_csv(hpath)
         if len(hens):
             he = int(doc["hindcast"]["end_year"])
-            pred = predictive.predictive(full, hens, s, reps=reps, seed=seed)
+            pred = predictive.predictive(full, hens, s, reps=reps, seed=seed, condition_after=he)
             t = predictive.coverage_table(full, pred, he, sector_of, late_from=2017)
             t.insert(0, "posterior", f"hindcast <= {he}")
             out["hindcast"] = t
@@ -410,14 +410,15 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
             f"* **Sampler**: {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
             f"steps, burn-in {mc.get('burn', '?')}, each half-ensemble update is one batch of the numpy engine.",
             "",
-            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | split R̂ max | s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, d in (("full", mc), ("hindcast", doc.get("hindcast", {}).get("mcmc", {}))):
             if d:
                 lines.append(f"| {label} | {d['walkers']} | {d['steps']} | {d['burn']} | {d['acceptance']:.3f} | "
                              f"{d['tau_mean']:.1f} | {d['tau_max']:.1f} | {d['steps_over_tau_max']:.1f} | {d['ess_min']:.0f} | "
-                             f"{d['ess_median']:.0f} | {'yes' if d['converged_50tau'] else 'NO'} | {d['seconds']:.0f} |")
+                             f"{d['ess_median']:.0f} | {'yes' if d['converged_50tau'] else 'NO'} | "
+                             f"{d.get('rhat_max', float('nan')):.3f} | {d['seconds']:.0f} |")
         lines += ["", f"* **Ensemble**: {ens.get('size', '?')} draws in `calibration/ensemble.csv`, "
                   f"{ens.get('distinct', '?')} distinct parameter sets; each row also carries its error-model draw "
                   "(`sigma:<target>`, `rho:<target>`, from their exact conditional posterior).",
@@ -443,6 +444,9 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
         h = cov["hindcast"]
         summ = predictive.summarise(h)
         lines += [f"## Hindcast coverage and errors (posterior on data ≤ {doc['hindcast']['end_year']})", "",
+                  "Out-of-sample bands are AR(1) forecasts: each member's residual path continues from its observed "
+                  f"residual at the series' last year ≤ {doc['hindcast']['end_year']} (series without such a year: "
+                  "marginal draws with σ from its prior).", "",
                   "| sector | window | n | in 50 % band | in 90 % band |", "|---|---|---|---|---|"]
         for _, r in summ.iterrows():
             lines.append(f"| {r['sector']} | {r['window']} | {int(r['n'])} | {_pct(r['cover50'])} | {_pct(r['cover90'])} |")
@@ -458,6 +462,64 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
               f"the draws lie in the outer {100 * BOUND_EDGE:.0f} % of its range. Verdict (from `bound_verdict` in "
               "calibration.toml): the documented range is wrong (widen it, citing why) or the structure is.", ""]
     lines += [markdown_table(bt, list(bt.columns), digits=4) if len(bt) else "None.", ""]
+    try:
+        lines += _longrun(problem, doc, ensemble)
+    except Exception as exc:  # the report must not fail on an optional section
+        lines += ["## Long-run paths", "", f"Not computed: {type(exc).__name__}: {exc}", ""]
     marker = "## Fit statistics (calibrated parameters)"
     text = "\n".join(lines)
     return md.replace(marker, text + "\n" + marker, 1) if marker in md else md + text
+
+
+def _longrun(problem, doc, ensemble) -> list[str]:
+    """Paths to 2060 of the [[longrun]] variables (calibration.toml), Xinjiang totals, for the
+    [report] longrun_scenarios: posterior mode and the 5-95 % band of the ensemble (parameter
+    uncertainty), next to the SSP1-5 envelope of the anchor (anchors.csv) re-based to the mode's
+    2019 value (growth path, not level)."""
+    from .. import scenarios
+    from ..data import load_anchors
+
+    cfg = problem.config
+    if not cfg.longrun or ensemble is None or not len(ensemble):
+        return []
+    names = cfg.report.get("longrun_scenarios", ["baseline"])
+    years = [int(y) for y in cfg.report.get("longrun_years", [2019, 2035, 2060])]
+    variables = [e["variable"] for e in cfg.longrun]
+    x = np.vstack([np.array([doc["parameters"][n] for n in problem.names]),
+                   ensemble[problem.names].to_numpy(dtype=float)])
+    anchors = load_anchors()
+    lines = ["## Long-run paths (Xinjiang totals) with bands and the SSP envelope", "",
+             "Mode = posterior-mode run; band = 5–95 % of the ensemble runs (parameter uncertainty only, no "
+             "observation error); SSP = min–max of the SSP1–5 anchor paths (`anchors.csv`, GCAM-China reproduction) "
+             "re-based to the mode's 2019 value. A projection under the model's assumptions, not a forecast.", "",
+             "| scenario | variable | " + " | ".join(str(y) for y in years) + " |",
+             "|---|---|" + "---|" * len(years)]
+    for name in names:
+        sc = scenarios.load(name)
+        params = dict(problem.base) | dict(sc.levers)
+        for j, pn in enumerate(problem.names):
+            params[pn] = x[:, j]
+        ds = problem.model.run(params, n=len(x), outputs=variables, backend="numpy", final_time=float(max(years)))
+        t = np.rint(ds["time"].values).astype(int)
+        for e in cfg.longrun:
+            a = ds[e["variable"]]
+            if "Region" in a.dims:
+                a = a.sum("Region")
+            a = np.asarray(a.values, dtype=float)
+            cells = []
+            for y in years:
+                k = int(np.flatnonzero(t == y)[0])
+                lo, hi = np.nanpercentile(a[1:, k], [5, 95])
+                cell = f"{a[0, k]:.4g} ({lo:.4g}–{hi:.4g})"
+                if e.get("anchor"):
+                    an = anchors[(anchors.anchor_id == e["anchor"]) & (anchors.geography == e.get("anchor_geography", "xinjiang"))]
+                    base = an[an.year == 2019].set_index("scenario")["value"]
+                    at = an[an.year == y].set_index("scenario")["value"]
+                    ratio = (at / base).dropna()
+                    k19 = int(np.flatnonzero(t == 2019)[0]) if (t == 2019).any() else None
+                    if len(ratio) and k19 is not None and y > 2019:
+                        cell += f"; SSP {a[0, k19] * ratio.min():.4g}–{a[0, k19] * ratio.max():.4g}"
+                cells.append(cell)
+            lines.append(f"| {name} | {e.get('label') or e['variable']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines

@@ -102,7 +102,14 @@ def load_calibrated(path: Path | str | None = None) -> dict:
     path = Path(path) if path is not None else _default_path()
     if path is None or not path.exists():
         return {}
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    from ..errors import OasisError
+    from ..io import read_text_file
+
+    text = read_text_file(path, what="calibrated.toml file", max_bytes=16 * 1024 * 1024)
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise OasisError(f"{path}: malformed TOML ({exc or 'nested too deeply'})") from None
 
 
 def calibrated_parameters(path: Path | str | None = None, model_path: Path | str = DEFAULT_MODEL) -> dict[str, float]:

@@ -83,8 +83,11 @@ def load(path: Path | str = BASELINE_FILE) -> dict:
     path = Path(path)
     if not path.exists():
         raise OasisError(f"no baseline file {path}; create it with `{REGENERATE}`")
+    from ..io import read_text_file
+
+    text = read_text_file(path, what="baseline file")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise OasisError(f"{path}: not valid JSON ({exc}); regenerate with `{REGENERATE}`") from None
 

@@ -436,9 +436,16 @@ class _Checker:
 def _abstract_model(path: Path):
     from pysd.translators.vensim.vensim_file import VensimFile
 
-    vf = VensimFile(str(path))
-    vf.parse()
-    return vf.get_abstract_model()
+    path = Path(path)
+    if not path.is_file():
+        raise UnitParseError(f"{path}: model file not found" if not path.exists() else f"{path}: not a model file")
+    try:
+        vf = VensimFile(str(path))
+        vf.parse()
+        return vf.get_abstract_model()
+    except Exception as exc:  # noqa: BLE001 - pysd's parser raises its own types (ParseError, ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnitParseError(f"{path}: pysd could not parse the model: {first[:300]}") from None
 
 
 def check_units(model_path: Path | str = DEFAULT_MODEL) -> list[Finding]:

@@ -41,8 +41,17 @@ def compile(path, *, use_cache: bool = True) -> CompiledModel:  # noqa: A001
     from .cache import load_or_compile
     from .compiler import model_hash
 
+    from .errors import EngineError
+
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        raise EngineError(f"{path}: model file not found") from None
+    except IsADirectoryError:
+        raise EngineError(f"{path}: is a directory, not a model file") from None
+    except OSError as exc:
+        raise EngineError(f"{path}: cannot read the model file ({exc.strerror or type(exc).__name__})") from None
     key = (str(path.resolve()), model_hash(text))
     if use_cache and key in _memo:
         return _memo[key]

@@ -182,3 +182,14 @@ def test_sectors_from_targets_toml_headings(tmp_path):
     tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)}, series=series, check_coverage=False)
     assert predictive.sectors(tset) == {"population_10k@xinjiang": "Population and urbanisation",
                                         "co2_total_mt@xinjiang": "Energy and emissions"}
+
+
+def test_split_rhat_detects_non_stationary_walkers():
+    from sim.calibrate.mcmc import McmcResult
+
+    rng = np.random.default_rng(0)
+    good = rng.standard_normal((400, 8, 1))
+    drift = good + np.linspace(0, 5, 400)[:, None, None]
+    for chain, ok in ((good, True), (drift, False)):
+        r = McmcResult(chain, np.zeros(chain.shape[:2]), 0, np.ones(1), 0.3, 0.0).rhat()[0]
+        assert (r < 1.05) == ok, r

@@ -452,3 +452,29 @@ def test_checks_file_with_wrong_top_level_types_is_a_spec_error(doc):
     from sim.checks.spec import CheckSpecError, parse_suite
     with pytest.raises(CheckSpecError, match="must be a"):
         parse_suite(doc, "c.yaml")
+
+
+# ------------------------------------------------------------ 2. every CLI path argument
+@pytest.mark.parametrize("kind", ["binary", "directory", "missing"])
+@pytest.mark.parametrize("argv", [["run", "--model", "{p}"], ["describe", "x", "--model", "{p}"],
+                                  ["units", "--model", "{p}"], ["check", "--model", "{p}"],
+                                  ["baseline", "--file", "{p}"], ["calibrate", "-q", "--config", "{p}"],
+                                  ["fit-report", "--calibrated", "{p}", "--out-dir", "{d}"]])
+def test_model_and_other_cli_paths_are_clean_errors(tmp_path, capsys, argv, kind):
+    p = tmp_path / "in.mdl"
+    if kind == "binary":
+        p.write_bytes(b"\xff\xfe\x00bin")
+    elif kind == "directory":
+        p.mkdir()
+    code, out, err = _cli(capsys, *[a.format(p=p, d=tmp_path) for a in argv])
+    assert code == 2, err
+    assert err.startswith("oasis-sd: error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_bad_out_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
+    from sim import runner
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("ran the model"))
+    for out in (tmp_path / "missing" / "r.csv", tmp_path / "r.txt"):
+        code, _, err = _cli(capsys, "run", "--out", str(out))
+        assert code == 2 and "--out" in err
+    assert list(tmp_path.iterdir()) == []
