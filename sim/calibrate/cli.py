@@ -57,7 +57,7 @@ def _cmd_calibrate(args) -> int:
           f"{mc['tau_max']:.0f} (kept steps / tau {mc['steps_over_tau_max']:.1f}), ESS min {mc['ess_min']:.0f}, "
           f"split R-hat max {mc.get('rhat_max', float('nan')):.3f}; "
           f"{ens['distinct']} distinct draws")
-    for label, cov in (("fitted", doc.get("coverage", {})), ("hindcast", doc.get("hindcast", {}).get("coverage", {}))):
+    for label, cov in (("full posterior", doc.get("coverage", {})), ("hindcast posterior", doc.get("hindcast", {}).get("coverage", {}))):
         for window, c in cov.items():
             print(f"coverage {label} {window}: {c['cover50']:.0%} in 50 % band, {c['cover90']:.0%} in 90 % band (n {c['n']})")
     print(f"wrote {args.out or CALIBRATION_DIR / 'calibrated.toml'} in {time.perf_counter() - t0:.0f} s; "
