@@ -20,7 +20,7 @@ import xarray as xr
 REPO = Path(__file__).resolve().parents[2]
 REF_DIR = REPO / "tests" / "fixtures" / "engine-ref"
 DRAW_SPEC = "v1-pm20pct-years5-seed20240601"
-N_DRAWS = 50
+N_DRAWS = 12
 
 
 def file_hash(path) -> str:

@@ -1,5 +1,5 @@
 """Engine vs pysd on the Tianshan model: default run, every scenario in
-``scenarios/*.toml`` and 50 random draws (levers within the lever registry
+``scenarios/*.toml`` and 12 random draws (levers within the lever registry
 ranges, documented parameters within their ranges, other constants within
 +-20% of their defaults), every variable to rel 1e-9 / abs 1e-12 (linear residuals such as
 ``land_area_balance_kha``: rel 1e-9 of the sum of their terms; see eng_compare).
@@ -45,7 +45,7 @@ def draw_ranges(model):
     return {k: v for k, v in ranges.items() if k in model.constants}
 
 
-def tianshan_draws(model, n=50, seed=20240601):
+def tianshan_draws(model, n=12, seed=20240601):
     ranges = draw_ranges(model)
     params = random_draws(model, n=n, seed=seed)   # +-20% baseline
     rng = np.random.default_rng(seed + 1)
@@ -91,7 +91,7 @@ def test_scenarios_match_pysd(model):
 def test_random_draws_match_pysd(model):
     params = tianshan_draws(model)
     ds = model.run(params)
-    ref = reference_batch(MODEL, params, "draws50")
+    ref = reference_batch(MODEL, params, "draws12")
     terms = additive_terms(model)
     for i in range(ds.sizes["sample"]):
         assert_datasets_match(ds.isel(sample=[i]), ref.isel(sample=[i]),
