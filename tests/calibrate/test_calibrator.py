@@ -18,8 +18,8 @@ from sim.calibrate.targets import load_targets
 from sim.model import DEFAULT_MODEL
 
 # Known "true" parameters, chosen by hand inside the documented ranges (not produced by the code).
-TRUTH = {"population_growth_rate_1990_per_yr": 0.016, "heavy_industry_growth_1990_per_yr": 0.15,
-         "co2_per_fossil_tce": 2.3, "irrigation_quota_1990_m3_per_ha": 9000.0}
+TRUTH = {"natural_growth_rate_1990_per_yr": 0.016, "heavy_sector_growth_scale": 1.2,
+         "co2_per_coal_tce": 2.6, "irrigation_quota_1990_m3_per_ha": 9000.0}
 SERIES = [("population_10k", "population_10k", "10^4 persons", range(1990, 2017)),
           ("co2_total_mt", "co2_emissions_mt", "Mt CO2", range(1997, 2017)),
           ("gdp_real_1990prices_100m_yuan", "gdp_1e8yuan", "10^8 yuan 1990 prices", range(1990, 2010)),

@@ -64,8 +64,8 @@ def test_error_draws_follow_the_residual_scale():
 
 # --- synthetic data from the model with known parameters and noise scales ---------------------------
 
-TRUTH = {"population_growth_rate_1990_per_yr": 0.016, "co2_per_fossil_tce": 2.3,
-         "heavy_industry_growth_1990_per_yr": 0.15}
+TRUTH = {"natural_growth_rate_1990_per_yr": 0.016, "co2_per_coal_tce": 2.6,
+         "heavy_sector_growth_scale": 1.2}
 SERIES = [  # series, variable, unit, years, true noise scale (log residual sd)
     ("population_10k", "population_10k", "10^4 persons", range(1990, 2020), 0.01),
     ("co2_total_mt", "co2_emissions_mt", "Mt CO2", range(1997, 2020), 0.06),
