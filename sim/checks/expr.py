@@ -24,6 +24,7 @@ Model NaN/inf is never masked: a comparison with NaN is false, so the check fail
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -349,21 +350,16 @@ def _fold(node, text: str):
     return None
 
 
+# the arithmetic operators of the grammar, as data (one table for scalars and arrays)
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow}
+
+
 def _scalar_arith(op: str, a: float, b: float, text: str) -> float:
     """``a op b`` for plain numbers; a clear error instead of OverflowError, ZeroDivisionError,
     a complex number, inf or NaN."""
     where = f" in {_short(text)}" if text else ""
     try:
-        if op == "+":
-            r = a + b
-        elif op == "-":
-            r = a - b
-        elif op == "*":
-            r = a * b
-        elif op == "/":
-            r = a / b
-        else:
-            r = a ** b
+        r = _ARITH[op](a, b)
     except ZeroDivisionError:
         raise ExpressionError(f"division by zero in '{a:g} {op} {b:g}'{where}") from None
     except OverflowError:
@@ -382,16 +378,7 @@ def _array_arith(op: str, a, b):
     arithmetic from finite operands (division by zero, overflow, negative ** fractional) is an
     error: it would otherwise pass or fail a check for a reason that is not in the model."""
     with np.errstate(all="ignore"):
-        if op == "+":
-            r = a + b
-        elif op == "-":
-            r = a - b
-        elif op == "*":
-            r = a * b
-        elif op == "/":
-            r = a / b
-        else:
-            r = a ** b
+        r = _ARITH[op](a, b)
     if isinstance(r, xr.DataArray) and r.dtype.kind in "fc":
         created = ~np.isfinite(r)
         for x in (a, b):
