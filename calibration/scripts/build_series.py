@@ -1301,7 +1301,11 @@ def build_observations_2017_2019(b: Builder, raw: Path) -> None:
         "renewable_share_energy_consumption": ("renewable_share_energy_consumption_pct", 1.0),
         "population_census": ("population_census_10k", 1e-4),
     }
+    b.series("water_saving_irrigated_share_pct", "%",
+             "Share of the developed irrigated area of Xinjiang under water-saving irrigation",
+             derivation="water_saving_irrigated_area_10k_mu / irrigated_area_developed_10k_mu x 100 (OWN)")
     geo_of = {"Xinjiang": "xinjiang", "Urumqi": "urumqi_city"}
+    areas: dict[str, tuple[int, float]] = {}
     for r in read_raw(raw, OBS_FILE):
         if r["kind"] != "observation":
             continue  # targets go to anchors.csv
@@ -1319,6 +1323,13 @@ def build_observations_2017_2019(b: Builder, raw: Path) -> None:
         if factor != 1.0:
             note = f"OWN conversion from {r['value']} {r['unit']}; " + note
         b.add(sid, geo_of[r["geography"]], int(yr), round(value, 6), src, note)
+        if var in ("irrigated_area_developed", "water_saving_irrigated_area"):
+            areas[var] = (int(yr), value)
+    # the share of irrigated land under water-saving irrigation: the model's state variable
+    (y_irr, irr), (y_ws, ws) = areas["irrigated_area_developed"], areas["water_saving_irrigated_area"]
+    assert y_irr == y_ws, "irrigated and water-saving areas must be of the same year"
+    b.add("water_saving_irrigated_share_pct", "xinjiang", y_ws, round(100 * ws / irr, 3), "li_liu_zhao_2020",
+          f"OWN derivation: {ws:g} / {irr:g} x 100 (10^4 mu, same source and year; raw note: 66 %)")
 
 
 # --------------------------------------------------------------------------------------------
