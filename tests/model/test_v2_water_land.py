@@ -172,3 +172,37 @@ def test_glacier_peak_water_path_rises_then_falls(compiled):
     assert float(gl.sel(time=2030)) > float(ref.sel(time=2030)) * 1.05
     assert float(gl.sel(time=2060)) < float(ref.sel(time=2060)) * 0.95
     assert float(gl.sel(time=1990)) == pytest.approx(float(ref.sel(time=1990)), rel=1e-12)
+
+
+@pytest.mark.parametrize("floor, rate", [(0.5, 0.08), (0.85, 0.0), (0.65, 0.03)])
+def test_irrigation_quota_approaches_its_floor(compiled, floor, rate):
+    """The gross quota index follows floor + (1 - floor) exp(-rate (t - 1990)) (closed form, not
+    the model's own output), never falls below the floor, and the agricultural demand per hectare
+    stays above floor x the 1990 quota x the water-saving factor (no decay to zero, issue 12)."""
+    ds = compiled.run({"irrigation_quota_floor_fraction": floor, "irrigation_quota_decline_per_yr": rate},
+                      outputs=["irrigation_quota_index", "agricultural_water_demand_1e8m3_per_yr",
+                               "cultivated_land_kha", "water_saving_irrigation_share",
+                               "irrigation_quota_1990_m3_per_ha", "water_saving_quota_reduction",
+                               "irrigation_quota_regional_factor"]).isel(sample=0)
+    t = ds["time"].values
+    idx = ds["irrigation_quota_index"].values
+    np.testing.assert_allclose(idx, floor + (1 - floor) * np.exp(-rate * (t - 1990)), rtol=1e-12)
+    assert idx.min() >= floor - 1e-12
+    q90 = float(ds["irrigation_quota_1990_m3_per_ha"].values.ravel()[0])
+    cut = float(ds["water_saving_quota_reduction"].values.ravel()[0])
+    ws = ds["water_saving_irrigation_share"].values
+    per_ha = (ds["agricultural_water_demand_1e8m3_per_yr"] / ds["cultivated_land_kha"]).values * 1e5  # m3/ha
+    regional = ds["irrigation_quota_regional_factor"].values.reshape(-1, per_ha.shape[1])[:1]
+    lower = floor * q90 * regional * (1 - ws[:, None] * cut) * 0.999  # crop-mix factor is 1 at BAU
+    assert (per_ha >= lower).all()
+
+
+def test_water_saving_target_below_trend_removes_nothing(compiled):
+    """W4 below the BAU water-saving path leaves the share on the BAU path; above it, raises it."""
+    ds = compiled.run({"water_saving_irrigation_target_pct": np.array([0.0, 75.0, 95.0])}, n=3,
+                      outputs=["water_saving_irrigation_share"])
+    share = ds["water_saving_irrigation_share"]
+    np.testing.assert_array_equal(share.isel(sample=0).values, share.isel(sample=1).values)
+    assert float(share.isel(sample=2).sel(time=2040)) > float(share.isel(sample=1).sel(time=2040)) + 0.1
+    # 2017 is before any policy: the default BAU path is at or above the observed 65.9 % (2017)
+    assert float(share.isel(sample=1).sel(time=2017)) >= 0.5
