@@ -57,8 +57,8 @@ def nondominated(F: np.ndarray) -> np.ndarray:
 
 def nsga2(evaluator, xl: np.ndarray, xu: np.ndarray, to_fg: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
           n_obj: int, n_constr: int, *, pop_size: int = 48, generations: int = 30, seed: int = 1,
-          backend=None, store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None
-          ) -> OptimisationResult:
+          backend=None, store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None,
+          initial: np.ndarray | None = None) -> OptimisationResult:
     """Run NSGA-II, one batch per generation through :func:`evaluate_design`.
 
     Parameters
@@ -73,6 +73,9 @@ def nsga2(evaluator, xl: np.ndarray, xu: np.ndarray, to_fg: Callable[[np.ndarray
         Each generation's chunks are kept in ``store_dir/gen-NNNN``; a rerun with the same spec
         and seed asks the same designs (NSGA-II is deterministic given its seed and the values it
         is told), so it reuses them: an interrupted search resumes with identical results.
+    initial : numpy.ndarray, optional
+        Rows to put in the first generation (e.g. the presets); the rest of it is a Latin
+        hypercube over the bounds drawn with ``seed``.
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.evaluator import Evaluator as PymooEvaluator
@@ -82,7 +85,14 @@ def nsga2(evaluator, xl: np.ndarray, xu: np.ndarray, to_fg: Callable[[np.ndarray
     t0 = time.perf_counter()
     problem = Problem(n_var=len(xl), n_obj=n_obj, n_ieq_constr=n_constr, xl=np.asarray(xl, float),
                       xu=np.asarray(xu, float))
-    algorithm = NSGA2(pop_size=pop_size, eliminate_duplicates=True)
+    from scipy.stats import qmc
+
+    xl, xu = np.asarray(xl, float), np.asarray(xu, float)
+    X0 = xl + qmc.LatinHypercube(d=len(xl), seed=seed).random(pop_size) * (xu - xl)
+    if initial is not None and len(initial):
+        k = min(len(initial), pop_size)
+        X0[:k] = np.clip(np.asarray(initial, float)[:k], xl, xu)
+    algorithm = NSGA2(pop_size=pop_size, sampling=X0, eliminate_duplicates=True)
     algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
     Xs, Fs, Gs, history = [], [], [], []
     gen = 0
@@ -185,7 +195,7 @@ def optimise(spec: SearchSpec, *, backend=None, store_dir=None, progress=None, m
     xu = np.array([f.high for f in ev.factors])
     res = nsga2(ev, xl, xu, spec_to_fg(spec), len(spec.objectives), n_constraints(spec),
                 pop_size=pop_size or spec.pop_size, generations=generations or spec.generations, seed=spec.seed,
-                backend=backend, store_dir=store_dir, progress=progress)
+                backend=backend, store_dir=store_dir, progress=progress, initial=preset_rows(spec))
     if res.pareto.size == 0:
         viol = np.clip(res.G, 0, None)
         best = int(np.argmin(viol.sum(axis=1)))
@@ -196,6 +206,12 @@ def optimise(spec: SearchSpec, *, backend=None, store_dir=None, progress=None, m
             f"constraint; the least-violating one still breaks: {'; '.join(broken)}. Relax these constraints, "
             "widen the red-line window or search more levers.")
     return res, ev
+
+
+def preset_rows(spec: SearchSpec) -> np.ndarray:
+    """The presets' values of the searched levers: NSGA-II's first generation starts from them (and
+    a Latin hypercube for the rest), so the search is never worse than the best preset."""
+    return np.array([[scenarios.load(n).levers[name] for name in spec.levers] for n in scenarios.available()])
 
 
 def design_levers(ev: SearchEvaluator, x: np.ndarray, spec: SearchSpec) -> dict[str, float]:
