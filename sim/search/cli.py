@@ -127,7 +127,7 @@ def add_parsers(sub) -> None:
     d.add_argument("--indicator", default=None, help="instead of a red line: an indicator key ...")
     d.add_argument("--above", type=float, default=None, help="... failing when above this value")
     d.add_argument("--below", type=float, default=None, help="... failing when below this value")
-    d.add_argument("--threshold", type=float, default=0.8, help="PRIM density threshold")
+    d.add_argument("--threshold", type=float, default=0.5, help="PRIM: least density of the reported box")
     _futures(d)
     _common(d, "runs/search/discover")
     d.set_defaults(func=_cmd_discover)

@@ -44,13 +44,16 @@ def _quiet():
     warnings.filterwarnings("ignore", category=FutureWarning)
 
 
-def prim_boxes(X: pd.DataFrame, y: np.ndarray, *, threshold: float = 0.8, max_boxes: int = 2,
-               peel_alpha: float = 0.05, mass_min: float = 0.05) -> list[Box]:
+def prim_boxes(X: pd.DataFrame, y: np.ndarray, *, threshold: float = 0.5, max_boxes: int = 2, max_dims: int = 6,
+               peel_alpha: float = 0.05, mass_min: float | None = None) -> list[Box]:
     """PRIM boxes describing where ``y`` (bool per row) is true.
 
     For each box the point of the peeling trajectory with the highest coverage among those with
-    density ≥ ``threshold`` is kept (the densest point when none reaches it). Later boxes are
-    found on the rows outside the earlier ones (PRIM's covering).
+    density ≥ ``threshold`` and at most ``max_dims`` restricted dimensions is kept (the densest
+    such point when none reaches the threshold): a box over 20 dimensions describes nothing. Later boxes are
+    found on the rows outside the earlier ones (PRIM's covering); coverage, density and mass are
+    PRIM's (coverage relative to all failures; density and mass of the rows still uncovered), and
+    the search stops when the boxes cover ≥ 99 % of the failures or a box restricts nothing.
     """
     _quiet()
     from ema_workbench.analysis import prim
@@ -65,7 +68,13 @@ def prim_boxes(X: pd.DataFrame, y: np.ndarray, *, threshold: float = 0.8, max_bo
     X = X.reset_index(drop=True).astype(float)
     const = [c for c in X.columns if X[c].nunique() <= 1]
     X = X.drop(columns=const)
-    p = prim.Prim(X, y, threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min)
+    if mass_min is None:  # PRIM's 5 %, lowered for rare failures so that a dense box can exist at all
+        mass_min = float(max(5 / len(X), min(0.05, 0.5 * y.mean())))
+    # PRIM is told a tiny threshold so that it always returns its whole peeling trajectory (the
+    # workbench replaces a box whose final density misses its threshold by an empty "dump box", and
+    # it counts cases of interest as y >= threshold, so 0 itself would count every row); the point
+    # on the trajectory is chosen below with the real density threshold.
+    p = prim.Prim(X, y.astype(float), threshold=1e-9, peel_alpha=peel_alpha, mass_min=mass_min)
     n_fail = int(y.sum())
     boxes = []
     for _ in range(max_boxes):
@@ -76,20 +85,38 @@ def prim_boxes(X: pd.DataFrame, y: np.ndarray, *, threshold: float = 0.8, max_bo
         if box is None:
             break
         traj = box.peeling_trajectory
-        ok = traj[traj["density"] >= threshold]
-        i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
+        small = traj[traj["res_dim"] <= max_dims]
+        small = small if len(small) else traj
+        ok = small[small["density"] >= threshold]
+        i = int(ok["coverage"].idxmax()) if len(ok) else int(small["density"].idxmax())
         box.select(i)
         lims, init = box.box_lims[i], box.box_lims[0]
         restricted = {c: (float(lims[c][0]), float(lims[c][1])) for c in X.columns
                       if (lims[c][0] != init[c][0]) or (lims[c][1] != init[c][1])}
-        inside = np.ones(len(X), bool)
-        for c, (lo, hi) in restricted.items():
-            inside &= (X[c].to_numpy() >= lo) & (X[c].to_numpy() <= hi)
-        boxes.append(Box(restricted, float(y[inside].sum() / n_fail), float(y[inside].mean()) if inside.any() else 0.0,
-                         float(inside.mean()), int(inside.sum()), traj))
-        if float(traj.loc[i, "density"]) < threshold:
+        if not restricted:
+            break
+        row = traj.loc[i]
+        boxes.append(Box(restricted, float(row["coverage"]), float(row["density"]), float(row["mass"]),
+                         int(row["n"]), traj))
+        if float(row["density"]) < threshold or sum(b.coverage for b in boxes) >= 0.99:
             break
     return boxes
+
+
+def top_inputs(X: pd.DataFrame, y: np.ndarray, k: int = 8) -> list[str]:
+    """The ``k`` inputs that best separate failures (extra-trees feature importance, fixed seed),
+    the usual screening before PRIM when there are many uncertain inputs: PRIM peels greedily one
+    dimension at a time, and with ~70 inputs its first peels go to dimensions that only look
+    useful by chance."""
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    if X.shape[1] <= k:
+        return list(X.columns)
+    et = ExtraTreesClassifier(n_estimators=300, max_features="sqrt", min_samples_leaf=3, random_state=0,
+                              class_weight="balanced", n_jobs=1)
+    et.fit(X.to_numpy(), np.asarray(y, bool))
+    order = np.argsort(et.feature_importances_)[::-1][:k]
+    return [X.columns[i] for i in order]
 
 
 def cart_rules(X: pd.DataFrame, y: np.ndarray, max_depth: int = 3) -> str:
@@ -100,7 +127,7 @@ def cart_rules(X: pd.DataFrame, y: np.ndarray, max_depth: int = 3) -> str:
         return "(CART view needs scikit-learn)"
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(5, len(X) // 50), random_state=0)
     tree.fit(X.to_numpy(), np.asarray(y, bool))
-    return export_text(tree, feature_names=list(X.columns), show_weights=True)
+    return export_text(tree, feature_names=list(X.columns), show_weights=True, decimals=4)
 
 
 @dataclass
@@ -113,11 +140,13 @@ class Discovery:
     cart: str
     inputs: pd.DataFrame = field(repr=False, default=None)
     failed: np.ndarray = field(repr=False, default=None)
+    screened: list = field(default_factory=list)  # inputs given to PRIM (see top_inputs)
 
 
 def discover(scenario: str, *, red_line: str | None = "groundwater", year: int = 2035, indicator: str | None = None,
              above: float | None = None, below: float | None = None, members: int = 100, deep_samples: int = 4,
-             seed: int = 7, geography: str = "belt", threshold: float = 0.8, max_boxes: int = 2, backend=None,
+             seed: int = 7, geography: str = "belt", threshold: float = 0.5, max_boxes: int = 2, max_inputs: int = 8,
+             backend=None,
              store_dir=None) -> Discovery:
     """Run ``scenario`` over the futures (:func:`sim.search.robustness.make_futures`) and describe its
     failures: red line breached in ``year``, or ``indicator`` at ``year`` above/below a value."""
@@ -146,9 +175,11 @@ def discover(scenario: str, *, red_line: str | None = "groundwater", year: int =
         label = f"{indicators.RED_LINE_FLAGS[flag][0]} breached in {year}"
     X = pd.DataFrame(futures.values, columns=[f.constant for f in futures.factors])
     X = X.loc[:, X.nunique() > 1]
-    boxes = prim_boxes(X, failed, threshold=threshold, max_boxes=max_boxes) if 0 < failed.sum() < len(failed) else []
+    screened = top_inputs(X, failed, max_inputs) if 0 < failed.sum() < len(failed) else list(X.columns)
+    boxes = (prim_boxes(X[screened], failed, threshold=threshold, max_boxes=max_boxes)
+             if 0 < failed.sum() < len(failed) else [])
     cart = cart_rules(X, failed) if 0 < failed.sum() < len(failed) else ""
-    return Discovery(scenario, label, len(failed), int(failed.sum()), boxes, cart, X, failed)
+    return Discovery(scenario, label, len(failed), int(failed.sum()), boxes, cart, X, failed, screened)
 
 
 def report(d: Discovery) -> str:
@@ -157,13 +188,23 @@ def report(d: Discovery) -> str:
 
     units = {p.constant: p.units for p in levers_mod.parameters()}
     lines = [f"# Scenario discovery: {d.scenario} — fails when: {d.outcome}", "",
-             f"{d.n_fail} of {d.n_futures} futures fail ({d.n_fail / max(1, d.n_futures):.0%}).", ""]
+             f"{d.n_fail} of {d.n_futures} futures fail ({d.n_fail / max(1, d.n_futures):.0%}).", "",
+             f"PRIM on the {len(d.screened)} inputs that best separate failures (extra-trees screening of "
+             f"{d.inputs.shape[1] if d.inputs is not None else '?'}): " + ", ".join(f"`{c}`" for c in d.screened), ""]
     if not d.boxes:
-        lines.append("No PRIM box: the outcome fails in none or all of the futures.")
+        lines.append("No PRIM box: " + ("the outcome fails in none or all of the futures." if d.n_fail in (0, d.n_futures)
+                                        else "no box restricts the inputs (failures are not concentrated)."))
     for k, b in enumerate(d.boxes, 1):
         lines += [f"## PRIM box {k}", "", f"coverage {b.coverage:.1%}, density {b.density:.1%}, mass {b.mass:.1%}, "
                   f"{b.n} futures", ""]
         lines += [f"- {lo:.4g} ≤ `{c}` ≤ {hi:.4g} {units.get(c, '')}" for c, (lo, hi) in b.limits.items()]
+        t = b.trajectory
+        if t is not None and len(t) > 2:
+            step = max(1, len(t) // 8)
+            lines += ["", "Peeling trajectory (coverage / density trade-off):", "",
+                      "| step | coverage | density | mass | restricted dims |", "|---|---|---|---|---|"]
+            lines += [f"| {int(r.id)} | {r.coverage:.0%} | {r.density:.0%} | {r.mass:.1%} | {int(r.res_dim)} |"
+                      for r in t.iloc[list(range(0, len(t), step)) + [len(t) - 1]].itertuples()]
         lines.append("")
     if d.cart:
         lines += ["## CART view (scikit-learn, depth 3; weights = [passes, fails])", "", "```", d.cart.rstrip(), "```"]
@@ -178,8 +219,11 @@ def write(d: Discovery, out_dir: str | Path) -> list[Path]:
     rows = [{"box": k, "dimension": c, "low": lo, "high": hi, "coverage": b.coverage, "density": b.density,
              "mass": b.mass, "n": b.n} for k, b in enumerate(d.boxes, 1) for c, (lo, hi) in b.limits.items()]
     frame = pd.DataFrame(rows)
+    traj = pd.concat([b.trajectory.assign(box=k) for k, b in enumerate(d.boxes, 1) if b.trajectory is not None]
+                     ) if d.boxes else pd.DataFrame()
     data = d.inputs.assign(failed=d.failed)
     text = report(d)
     return [atomic_write(out / "boxes.csv", lambda tmp: frame.to_csv(tmp, index=False)),
+            atomic_write(out / "trajectory.csv", lambda tmp: traj.to_csv(tmp, index=False)),
             atomic_write(out / "futures.csv", lambda tmp: data.to_csv(tmp, index=False)),
             atomic_write(out / "discovery.md", lambda tmp: Path(tmp).write_text(text, "utf-8"))]

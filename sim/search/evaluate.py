@@ -133,12 +133,18 @@ class SearchEvaluator:
         Years [year] over which red lines must be kept.
     base_params : mapping
         Constants for every run (calibrated parameters, BAU/fixed levers), under the factors.
+    steps : sequence of float or None, optional
+        Grid step per factor [factor units]; values are snapped to ``low + k * step``.
     """
 
     def __init__(self, factors: Sequence[Factor], metrics: Sequence[Metric], red_lines: Sequence[str] = (),
                  window: tuple[float, float] = (2025, 2060), base_params: Mapping[str, float] | None = None,
-                 mdl_path: str | Path = DEFAULT_MODEL, geography: str = "belt"):
+                 mdl_path: str | Path = DEFAULT_MODEL, geography: str = "belt",
+                 steps: Sequence[float | None] | None = None):
         self.factors = list(factors)
+        # slider grid per factor (registry ``step``): values are snapped to low + k*step, so a design
+        # is exactly what the app's sliders and a scenario file can hold; None = no snapping
+        self.steps = list(steps) if steps is not None else [None] * len(self.factors)
         self.metrics = list(metrics)
         self.red_lines = list(red_lines)
         self.window = (float(window[0]), float(window[1]))
@@ -159,14 +165,27 @@ class SearchEvaluator:
         return {"kind": "search", "model_hash": _model_hash(self.mdl_path),
                 "factors": [f.to_dict() for f in self.factors],
                 "metrics": [vars(m) for m in self.metrics], "red_lines": self.red_lines,
-                "window": list(self.window), "geography": self.geography, "base_params": self.base_params}
+                "window": list(self.window), "geography": self.geography, "base_params": self.base_params,
+                "steps": self.steps}
+
+    def model_values(self, X: np.ndarray) -> np.ndarray:
+        """The values the engine receives for design rows ``X`` (n, n_factors): switch and year
+        levers discretised (:meth:`Factor.model_values`), then snapped to the factor's step grid."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        out = np.empty_like(X)
+        for j, (f, step) in enumerate(zip(self.factors, self.steps)):
+            v = np.asarray(f.model_values(X[:, j]), dtype=np.float64)
+            if step:
+                v = np.clip(np.round(f.low + np.round((v - f.low) / step) * step, 10), f.low, f.high)
+            out[:, j] = v
+        return out
 
     def params(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Engine parameters for design rows ``X`` (n, n_factors)."""
         n = X.shape[0]
         p = {k: np.full(n, v) for k, v in self.base_params.items()}
-        p.update({f.constant: np.ascontiguousarray(f.model_values(X[:, j]), dtype=np.float64)
-                  for j, f in enumerate(self.factors)})
+        V = self.model_values(X)
+        p.update({f.constant: np.ascontiguousarray(V[:, j]) for j, f in enumerate(self.factors)})
         return p
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:

@@ -144,7 +144,8 @@ def base_params(spec: SearchSpec) -> dict[str, float]:
 def build_evaluator(spec: SearchSpec, mdl_path=DEFAULT_MODEL) -> SearchEvaluator:
     metrics = [o.metric for o in spec.objectives] + [c.metric for c in spec.constraints]
     return SearchEvaluator(lever_factors(spec.levers), metrics, spec.red_lines, spec.window,
-                           base_params(spec), mdl_path, spec.geography)
+                           base_params(spec), mdl_path, spec.geography,
+                           steps=[levers_mod.lever(n).step or None for n in spec.levers])
 
 
 def spec_to_fg(spec: SearchSpec) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -215,13 +216,12 @@ def preset_rows(spec: SearchSpec) -> np.ndarray:
 
 
 def design_levers(ev: SearchEvaluator, x: np.ndarray, spec: SearchSpec) -> dict[str, float]:
-    """Full lever set of one design row (discretised as the engine saw it), rounded to 6 significant
-    digits for the scenario file and validated against the registry."""
+    """Full lever set of one design row: exactly the values the engine ran (discretised and snapped
+    to the registry's slider step), validated against the registry."""
     values = levers_mod.defaults() | dict(spec.fixed)
-    for j, f in enumerate(ev.factors):
-        v = float(f.model_values(np.array([x[j]]))[0])
+    for f, v in zip(ev.factors, ev.model_values(x)[0]):
         lv = levers_mod.lever(f.constant)
-        values[lv.name] = lv.validate(min(lv.high, max(lv.low, float(f"{v:.6g}"))))
+        values[lv.name] = lv.validate(float(v))
     return values
 
 

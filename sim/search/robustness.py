@@ -82,7 +82,8 @@ def deep_factors(names: Sequence[str] | str = DEEP_UNCERTAINTIES, exclude: Seque
 
 
 def make_futures(n_members: int, n_deep: int, seed: int = 7, deep: Sequence[str] | str = DEEP_UNCERTAINTIES) -> Futures:
-    """Ensemble members × deep draws (scrambled Latin hypercube, ``seed``): member-major order."""
+    """``n_deep`` futures per ensemble member, each with its own deep-uncertainty draw (Latin hypercube
+    over the documented ranges, ``seed``); member-major order."""
     from scipy.stats import qmc
 
     ens = ensemble_members(n_members)
@@ -90,12 +91,16 @@ def make_futures(n_members: int, n_deep: int, seed: int = 7, deep: Sequence[str]
     efac = [Factor(c, c, float(ens[c].min()), float(ens[c].max())) for c in ens.columns]
     if n_deep < 1:
         raise OasisError("--deep-samples must be ≥ 1")
-    unit = qmc.LatinHypercube(d=max(1, len(dfac)), seed=seed).random(n_deep)[:, :len(dfac)]
-    D = np.array([[f.low + u * (f.high - f.low) for f, u in zip(dfac, row)] for row in unit]).reshape(n_deep, len(dfac))
+    # one Latin hypercube over all futures: every future gets its own deep draw (a design that
+    # crossed the same few deep draws with every member would give each deep uncertainty only
+    # n_deep distinct values, too coarse for scenario discovery)
     E = ens.to_numpy()
+    n = len(E) * n_deep
+    unit = qmc.LatinHypercube(d=max(1, len(dfac)), seed=seed).random(n)[:, :len(dfac)]
+    D = np.array([f.low for f in dfac]) + unit * np.array([f.high - f.low for f in dfac])
     m_idx = np.repeat(np.arange(len(E)), n_deep)
-    d_idx = np.tile(np.arange(n_deep), len(E))
-    return Futures(efac + dfac, np.hstack([E[m_idx], D[d_idx]]), m_idx, d_idx)
+    d_idx = np.arange(n)
+    return Futures(efac + dfac, np.hstack([E[m_idx], D.reshape(n, len(dfac))]), m_idx, d_idx)
 
 
 def outcome_metrics(outcomes=DEFAULT_OUTCOMES, geography: str = "belt") -> tuple[list[Metric], list[str]]:
