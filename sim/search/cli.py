@@ -53,7 +53,9 @@ def _cmd_optimise(args) -> int:
 def _cmd_robustness(args) -> int:
     from . import robustness as rb
 
-    names = list(args.scenario or []) or rb.default_scenarios()
+    names = []
+    for n in (args.scenario or ["presets"]):
+        names += rb.default_scenarios() if n == "presets" else [n]
     out = _out_dir(args.out)
     futures = rb.make_futures(args.members, args.deep_samples, args.seed)
     metrics, senses = rb.outcome_metrics(geography=args.region)
@@ -113,8 +115,8 @@ def add_parsers(sub) -> None:
     o.set_defaults(func=_cmd_optimise)
 
     r = sub.add_parser("robustness", help="presets over the calibration ensemble × deep uncertainties")
-    r.add_argument("--scenario", action="append", help="preset name or .toml file (repeatable; default: every preset)")
-    r.add_argument("--start", type=int, default=2025, help="red lines judged from this year")
+    r.add_argument("--scenario", action="append", help="preset name, .toml file, or 'presets' for every preset (repeatable; default: presets)")
+    r.add_argument("--start", type=int, default=2030, help="red lines judged from this year")
     r.add_argument("--end", type=int, default=2060, help="... to this year")
     _futures(r)
     _common(r, "runs/search/robustness")

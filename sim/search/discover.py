@@ -204,7 +204,7 @@ def report(d: Discovery) -> str:
             lines += ["", "Peeling trajectory (coverage / density trade-off):", "",
                       "| step | coverage | density | mass | restricted dims |", "|---|---|---|---|---|"]
             lines += [f"| {int(r.id)} | {r.coverage:.0%} | {r.density:.0%} | {r.mass:.1%} | {int(r.res_dim)} |"
-                      for r in t.iloc[list(range(0, len(t), step)) + [len(t) - 1]].itertuples()]
+                      for r in t.iloc[sorted(set(range(0, len(t), step)) | {len(t) - 1})].itertuples()]
         lines.append("")
     if d.cart:
         lines += ["## CART view (scikit-learn, depth 3; weights = [passes, fails])", "", "```", d.cart.rstrip(), "```"]

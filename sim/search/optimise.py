@@ -269,6 +269,10 @@ def write_outputs(res: OptimisationResult, ev: SearchEvaluator, spec: SearchSpec
     if reference is not None:
         paths["presets.csv"] = atomic_write(out / "presets.csv", lambda tmp: reference.to_csv(tmp, index=False))
     paths.update(pareto_chart(table, spec, out, reference))
+    src = Path(spec.source)
+    if src.is_file():  # the spec beside its result, so the result says what was searched
+        text = src.read_text(encoding="utf-8")
+        paths["spec.toml"] = atomic_write(out / "spec.toml", lambda tmp: Path(tmp).write_text(text, "utf-8"))
     return paths
 
 
@@ -312,7 +316,7 @@ def pareto_chart(table: pd.DataFrame, spec: SearchSpec, out: Path, reference: pd
         r = reference.copy()
         r["kept"] = np.where(r["red_lines_kept"], "presets (red lines kept)", "presets (red line breached)")
         pts = alt.Chart(r).mark_point(shape="cross", size=90).encode(
-            x=f"{x}:Q", y=f"{y}:Q", color=alt.Color("kept:N", scale=alt.Scale(range=["#2ca02c", "#d62728"]),
+            x=f"{x}:Q", y=f"{y}:Q", color=alt.Color("kept:N", scale=alt.Scale(domain=["presets (red lines kept)", "presets (red line breached)"], range=["#2ca02c", "#d62728"]),
                                                     title=None), tooltip=["point", x, y])
         labels = alt.Chart(r).mark_text(align="left", dx=6, dy=-6, fontSize=9).encode(x=f"{x}:Q", y=f"{y}:Q",
                                                                                      text="point")
