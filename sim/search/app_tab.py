@@ -18,20 +18,20 @@ RESULT_ROOTS = (REPO_ROOT / "search" / "results", REPO_ROOT / "runs" / "search")
 QUICK_POP, QUICK_GENERATIONS = 24, 8  # ~10 s on the batched engine
 
 
-def saved_searches(roots=RESULT_ROOTS) -> dict[str, Path]:
+def saved_searches(roots=None) -> dict[str, Path]:
     """Folders holding a ``pareto.csv`` (written by ``oasis-sd optimise``): label -> folder."""
     out = {}
-    for root in roots:
+    for root in (RESULT_ROOTS if roots is None else roots):
         if root.is_dir():
             for p in sorted(root.glob("*/pareto.csv")):
                 out[f"{root.name}/{p.parent.name}"] = p.parent
     return out
 
 
-def saved_robustness(roots=RESULT_ROOTS) -> dict[str, Path]:
+def saved_robustness(roots=None) -> dict[str, Path]:
     """Folders holding robustness tables (``satisficing.csv``)."""
     out = {}
-    for root in roots:
+    for root in (RESULT_ROOTS if roots is None else roots):
         if root.is_dir():
             for p in sorted(root.glob("*/satisficing.csv")):
                 out[f"{root.name}/{p.parent.name}"] = p.parent
@@ -128,7 +128,7 @@ def render(set_levers: Callable[[dict[str, float]], None], lang: str = "en") -> 
             if {x, y} <= set(ref.columns):
                 layers.append(alt.Chart(ref).mark_point(shape="cross", size=80, color="gray").encode(
                     x=f"{x}:Q", y=f"{y}:Q", tooltip=["point", x, y]))
-        event = st.altair_chart(alt.layer(*layers), use_container_width=True, on_select="rerun", key="fp_chart")
+        event = st.altair_chart(alt.layer(*layers), width="stretch", on_select="rerun", key="fp_chart")
         picked = None
         try:
             pts = event.selection.get("pick", []) if event else []
@@ -137,7 +137,7 @@ def render(set_levers: Callable[[dict[str, float]], None], lang: str = "en") -> 
             picked = None
         points = list(table["point"])
         point = st.selectbox("point", points, index=points.index(picked) if picked in points else 0, key="fp_point")
-        st.dataframe(table[table["point"] == point].T, use_container_width=True)
+        st.dataframe(table[table["point"] == point].T, width="stretch")
 
         def load():
             try:
@@ -157,15 +157,15 @@ def render(set_levers: Callable[[dict[str, float]], None], lang: str = "en") -> 
     r = rob[st.selectbox("robustness result", list(rob), key="fp_rob")]
     sat = pd.read_csv(r / "satisficing.csv")
     st.caption("Share of futures (calibration ensemble × deep uncertainties) keeping each red line")
-    st.dataframe(sat.set_index("scenario").style.format("{:.0%}"), use_container_width=True)
+    st.dataframe(sat.set_index("scenario").style.format("{:.0%}"), width="stretch")
     long = sat.melt(id_vars="scenario", var_name="red line", value_name="share kept")
     st.altair_chart(alt.Chart(long).mark_bar().encode(x=alt.X("share kept:Q", axis=alt.Axis(format="%")),
                                                       y="scenario:N", color="red line:N", row="red line:N"),
-                    use_container_width=False)
+                    width="content")
     if (r / "regret.csv").exists():
         reg = pd.read_csv(r / "regret.csv")
         st.caption("Regret against the best scenario in the same future (mean / 90th percentile / max)")
-        st.dataframe(reg, use_container_width=True, hide_index=True)
+        st.dataframe(reg, width="stretch", hide_index=True)
 
 
 _ = levers_mod  # registry used through scenarios

@@ -36,3 +36,27 @@ def test_quick_spec_is_a_valid_spec():
     assert [o.sense for o in spec.objectives] == ["max", "min"]
     assert spec.red_lines == ["groundwater_overdraft_flag"] and spec.window == (2030, 2060)
     assert "policy_start_year" not in spec.levers
+
+
+def test_tab_renders_and_loads_a_point(tmp_path, monkeypatch):
+    """The Streamlit tab draws from a saved result and its Load button hands the point's levers to the
+    app (Streamlit's AppTest, no browser)."""
+    from streamlit.testing.v1 import AppTest
+
+    fake_result(tmp_path / "root" / "ex")
+    pd.DataFrame({"scenario": ["baseline"], "groundwater_overdraft_flag": [0.5], "all_red_lines": [0.25]}).to_csv(
+        tmp_path / "root" / "ex" / "satisficing.csv", index=False)
+    monkeypatch.setattr(app_tab, "RESULT_ROOTS", (tmp_path / "root",))
+
+    def page():
+        import streamlit as st
+
+        from sim.search import app_tab as tab
+
+        tab.render(lambda v: st.session_state.__setitem__("loaded", v["new_reclamation_pct_of_bau"]), "en")
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception
+    at.button(key="fp_load").click().run()
+    assert not at.exception
+    assert at.session_state["loaded"] == 15.0
