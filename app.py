@@ -606,7 +606,8 @@ def main() -> None:
                + t("timing", L, ms=st.session_state["_run_ms"]))
     show_messages()
 
-    tabs = st.tabs([t("tab_dashboard", L), t("tab_compare", L), t("tab_files", L), t("tab_trust", L)])
+    tabs = st.tabs([t("tab_dashboard", L), t("tab_compare", L), t("tab_files", L), t("tab_trust", L),
+                    "寻找政策" if L == "zh" else "Find a policy"])
     with tabs[0]:
         dashboard(summ, base, L)
     with tabs[1]:
@@ -615,6 +616,10 @@ def main() -> None:
         files_tab(lever_values, bands, geo, L)
     with tabs[3]:
         trust_tab(L, bands)
+    with tabs[4]:
+        from sim.search import app_tab
+
+        app_tab.render(set_levers, L)
 
     # keep the address bar = current scenario, so copying it shares it
     wanted = share.encode(lever_values, get_model_hash(), region=geo, lang=L)

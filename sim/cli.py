@@ -9,6 +9,7 @@ from . import indicators, levers, model, runner, scenarios
 from .errors import OasisError
 from .checks.cli import add_parsers as add_check_parsers
 from .calibrate.cli import add_parsers as add_calibrate_parsers
+from .search.cli import add_parsers as add_search_parsers
 from .io import check_results_path, write_results
 from .sensitivity import job as sensitivity_job
 from .sensitivity.progress import TextProgressBar
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_parsers(sub)
     add_calibrate_parsers(sub)
+    add_search_parsers(sub)
     return p
 
 
