@@ -107,19 +107,16 @@ def load_ensemble(n: int = PRIOR_N) -> Ensemble:
 
 def run(model, lever_values: dict[str, float], ensemble: Ensemble | None = None) -> xr.Dataset:
     """One scenario on the batched engine, with the calibrated parameters (if any) under the
-    levers. With an ensemble, sample 0 is the central run (calibrated values, else model
-    defaults) and samples 1..n are the ensemble draws, in one batch."""
-    from .calibrate.result import calibrated_parameters
+    levers (:func:`sim.runner.lever_params`). With an ensemble, sample 0 is the central run
+    (calibrated values, else model defaults) and samples 1..n are the ensemble draws, in one
+    batch (:func:`sim.runner.ensemble_params`)."""
+    from . import runner
 
-    calibrated = calibrated_parameters()  # {} without calibration/calibrated.toml
-    params: dict = {**calibrated, **{k: float(v) for k, v in lever_values.items()}}
     kw = _backend_kw(model)
     if ensemble is None:
-        return model.run(params, outputs=app_outputs(), **kw)
-    defaults = {p.constant: p.default for p in levers_mod.parameters()} | calibrated
-    for name, draws in ensemble.params.items():
-        params[name] = np.concatenate([[defaults.get(name, float(np.median(draws)))], draws])
-    return model.run(params, n=ensemble.n + 1, outputs=app_outputs(), **kw)
+        return model.run(runner.lever_params(lever_values), outputs=app_outputs(), **kw)
+    params, n = runner.ensemble_params(lever_values, ensemble.params, ensemble.n)
+    return model.run(params, n=n, outputs=app_outputs(), **kw)
 
 
 APP_BACKEND = os.environ.get("OASIS_SD_APP_BACKEND", "numpy")

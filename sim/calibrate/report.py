@@ -476,7 +476,7 @@ def _longrun(problem, doc, ensemble) -> list[str]:
     [report] longrun_scenarios: posterior mode and the 5-95 % band of the ensemble (parameter
     uncertainty), next to the SSP1-5 envelope of the anchor (anchors.csv) re-based to the mode's
     2019 value (growth path, not level)."""
-    from .. import scenarios
+    from .. import runner, scenarios
     from ..data import load_anchors
 
     cfg = problem.config
@@ -496,7 +496,7 @@ def _longrun(problem, doc, ensemble) -> list[str]:
              "|---|---|" + "---|" * len(years)]
     for name in names:
         sc = scenarios.load(name)
-        params = dict(problem.base) | dict(sc.levers)
+        params = runner.lever_params(sc.levers, base=problem.base)
         for j, pn in enumerate(problem.names):
             params[pn] = x[:, j]
         ds = problem.model.run(params, n=len(x), outputs=variables, backend="numpy", final_time=float(max(years)))

@@ -268,26 +268,16 @@ def _validate_spec(spec: JobSpec) -> None:
 
 def nominal_params(nominal: str | Mapping[str, float], model: str | Path,
                    warn: Callable[[str], None] = log.warning) -> dict[str, float]:
-    """The fixed constants under the factors for ``JobSpec.nominal`` (see there)."""
-    if isinstance(nominal, Mapping):
-        return dict(nominal)
-    if nominal == "model":
-        return {}
-    if nominal != "calibrated":
+    """The fixed constants under the factors for ``JobSpec.nominal`` (see there), from
+    :func:`sim.runner.nominal_params` (the one lever/calibration → parameter path)."""
+    if not isinstance(nominal, Mapping) and nominal not in NOMINAL_CHOICES:
         raise SensitivityInputError(
             f"--nominal must be one of {', '.join(NOMINAL_CHOICES)} (got {nominal!r}).")
     try:
-        from sim.calibrate.result import calibrated_parameters
-    except ImportError:  # pragma: no cover - calibration package absent
-        return {}
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        params = calibrated_parameters(model_path=model)
-    for w in caught:  # e.g. calibrated on another version of the model file
-        warn(f"nominal parameters: {w.message}")
-    return params
+        from sim import runner
+    except ImportError:  # pragma: no cover - sensitivity package used without the model package
+        return dict(nominal) if isinstance(nominal, Mapping) else {}
+    return runner.nominal_params(nominal, model, warn=warn)
 
 
 def _build_evaluator(spec: JobSpec, factors: list[Factor], warn: Callable[[str], None]) -> Evaluator:
