@@ -36,6 +36,7 @@ class Lever:
     label_zh: str
     help_en: str
     help_zh: str
+    role: str = ""  # what other modules use it for (see levers.toml), e.g. "policy_start"
 
     @property
     def name(self) -> str:
@@ -115,6 +116,23 @@ def lever(name: str) -> Lever:
         if name in (lv.constant, lv.id):
             return lv
     raise UnknownNameError("lever", name, [lv.constant for lv in levers()])
+
+
+ROLES = ("policy_start", "policy_ramp", "water_cap_switch", "ebinur_min_inflow", "renewable_target")
+
+
+def by_role(role: str) -> Lever:
+    """The lever that plays ``role`` (see the ``role`` field in levers.toml and :data:`ROLES`)."""
+    for lv in levers():
+        if lv.role == role:
+            return lv
+    raise UnknownNameError("lever role", role, ROLES)
+
+
+def role_value(lever_values, role: str) -> float:
+    """Value of the lever playing ``role`` in ``lever_values`` (a lever dict), else its default."""
+    lv = by_role(role)
+    return float(lever_values.get(lv.constant, lv.default))
 
 
 def defaults() -> dict[str, float]:
