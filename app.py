@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from sim import app_support as sup
-from sim import indicators, levers as levers_mod, scenarios, share
+from sim import geography, indicators, levers as levers_mod, scenarios, share
 from sim import store as store_mod
 from sim.errors import OasisError
 from sim.i18n import region_name, t, unit
@@ -36,7 +36,7 @@ def altair_module():
     return alt
 
 LEVER_PREFIX = "lever__"
-GEO_ORDER = ["belt", "core", "xinjiang", *indicators.REGIONS]
+GEO_ORDER = [*(g for g in geography.GEOGRAPHIES if g not in geography.REGIONS), *geography.REGIONS]
 SCENARIO_COLOR = "#1565c0"
 BASELINE_COLOR = "#9e9e9e"
 RED = "#d32f2f"

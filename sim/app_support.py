@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import indicators, levers as levers_mod, redlines
+from . import geography, indicators, levers as levers_mod, redlines
 from .model import REPO_ROOT
 
 CARD_YEARS = (2030, 2035, 2060)

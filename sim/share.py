@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from . import levers as levers_mod
 from .errors import OasisError
-from .indicators import GEOGRAPHIES
+from . import geography
 
 MODEL_KEY = "m"
 REGION_KEY = "region"
@@ -97,7 +97,7 @@ class SharedState:
         return not self.changed and self.region is None and self.lang is None and self.model_hash is None
 
 
-_CHOICE_KEYS = {REGION_KEY: ("region", GEOGRAPHIES, "region"), LANG_KEY: ("lang", LANGS, "language")}
+_CHOICE_KEYS = {REGION_KEY: ("region", geography.GEOGRAPHIES, "region"), LANG_KEY: ("lang", LANGS, "language")}
 
 
 def decode(params: Mapping[str, object], current_model_hash: str) -> SharedState:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import geography
 from ..io import atomic_write
 from . import metrics
 from .hindcast import out_of_sample
@@ -503,8 +504,7 @@ def _longrun(problem, doc, ensemble) -> list[str]:
         t = np.rint(ds["time"].values).astype(int)
         for e in cfg.longrun:
             a = ds[e["variable"]]
-            if "Region" in a.dims:
-                a = a.sum("Region")
+            a = geography.total(a, None, geography.WHOLE)  # Xinjiang total (scalars pass)
             a = np.asarray(a.values, dtype=float)
             cells = []
             for y in years:

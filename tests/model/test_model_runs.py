@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from sim import scenarios
-from sim.indicators import BELT
-
+from sim.geography import SUBRANGES
 from sim.model import DEFAULT_MODEL as MODEL
+
+BELT = SUBRANGES["Belt"]
 
 
 def test_pysd_translates_and_runs_without_warnings():
