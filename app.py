@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sim import app_support as sup
-from sim import geography, indicators, levers as levers_mod, scenarios, share
-from sim import store as store_mod
+from sim import app_support as sup, geography, indicators, levers as levers_mod, scenarios, share, store as store_mod
 from sim.errors import OasisError
 from sim.i18n import region_name, t, unit
 from sim.model import DEFAULT_MODEL, model_hash

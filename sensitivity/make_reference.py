@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from sim import runner  # noqa: E402
 from sim.app_support import SENSITIVITY_COLUMNS as APP_COLUMNS  # noqa: E402 - what the app requires
+from sim.calibrate.result import ENV_VAR as CALIBRATED_ENV  # noqa: E402
 from sim.sensitivity import TextProgressBar, run_job  # noqa: E402
 from sim.sensitivity.job import add_arguments, spec_from_args  # noqa: E402
-from sim.calibrate.result import ENV_VAR as CALIBRATED_ENV  # noqa: E402
 from sim.sensitivity.store import atomic_write_bytes  # noqa: E402
 
 REF_DIR = ROOT / "sensitivity" / "reference"

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import geography, indicators, levers as levers_mod, redlines
+from . import indicators, levers as levers_mod, redlines
+from .errors import InputError
 from .model import REPO_ROOT
 
 CARD_YEARS = (2030, 2035, 2060)
@@ -90,10 +91,10 @@ def ensemble_from_file(path: Path) -> Ensemble:
     known = {p.constant for p in levers_mod.parameters()}
     cols = [c for c in frame.columns if c in known]
     if not cols or frame.empty:
-        raise ValueError(f"{path}: no column names an uncertain parameter")
+        raise InputError(f"{path}: no column names an uncertain parameter")
     values = frame[cols].astype(float)
     if not np.isfinite(values.to_numpy()).all():
-        raise ValueError(f"{path}: non-finite parameter values")
+        raise InputError(f"{path}: non-finite parameter values")
     return Ensemble({c: values[c].to_numpy() for c in cols}, len(values), "file", str(path))
 
 
@@ -173,7 +174,7 @@ class Card:
     lower_is_better: bool
 
 
-def cards(summary: "Summary", base: "Summary", keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
+def cards(summary: Summary, base: Summary, keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
     """Headline cards: value at ``years`` and change vs the baseline summary (same geography)."""
     out = []
     for key in keys:
@@ -261,7 +262,7 @@ def red_lines(ds: xr.Dataset, lever_values: dict[str, float], geography: str) ->
 # ------------------------------------------------------------------------------------------------
 # Compare
 # ------------------------------------------------------------------------------------------------
-def comparison_table(summaries: dict[str, "Summary"], keys=HEADLINE, years=(2035, 2060),
+def comparison_table(summaries: dict[str, Summary], keys=HEADLINE, years=(2035, 2060),
                      lang: str = "en") -> pd.DataFrame:
     """Rows: indicator (year); columns: units + one per scenario summary."""
     rows = []
@@ -313,7 +314,8 @@ def summarise(ds: xr.Dataset, lever_values: dict[str, float], geography: str) ->
 SENSITIVITY_FILE = REPO_ROOT / "sensitivity" / "reference" / "indices.csv"
 SENSITIVITY_COLUMNS = ["method", "output", "year", "factor", "index", "value", "conf"]
 FIT_REPORT_FILES = [REPO_ROOT / "calibration" / "REPORT.md"]
-FIT_STAT_FILES = [REPO_ROOT / "calibration" / "fit_statistics.csv", REPO_ROOT / "calibration" / "reference" / "fit_statistics.csv"]
+FIT_STAT_FILES = [REPO_ROOT / "calibration" / "fit_statistics.csv",
+                  REPO_ROOT / "calibration" / "reference" / "fit_statistics.csv"]
 MAX_REPORT_BYTES = 512 * 1024
 
 
@@ -325,7 +327,7 @@ def load_sensitivity(path: Path | None = None) -> pd.DataFrame | None:
     frame = pd.read_csv(path)
     missing = [c for c in SENSITIVITY_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"{path}: missing columns {missing}")
+        raise InputError(f"{path}: missing columns {missing}")
     return frame
 
 

@@ -6,9 +6,9 @@ import sys
 import textwrap
 
 from . import geography, indicators, levers, model, redlines, runner, scenarios
-from .errors import OasisError
-from .checks.cli import add_parsers as add_check_parsers
 from .calibrate.cli import add_parsers as add_calibrate_parsers
+from .checks.cli import add_parsers as add_check_parsers
+from .errors import OasisError
 from .io import check_results_path, write_results
 from .sensitivity import job as sensitivity_job
 from .sensitivity.progress import TextProgressBar

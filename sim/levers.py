@@ -179,5 +179,5 @@ def lever_or_error(name: str, where: str = "") -> Lever:
     """Like :func:`lever`, with the location of the bad name in the error message."""
     try:
         return lever(name)
-    except UnknownNameError as exc:
+    except UnknownNameError:
         raise UnknownNameError("lever", name, [lv.constant for lv in levers()], where=where) from None

@@ -46,8 +46,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import geography
-from . import levers as levers_mod
+from . import geography, levers as levers_mod
 
 YEARS = (2025, 2030, 2035, 2060)  # scorecard years
 FLAG_ON = 0.5  # model flags are 0/1

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .errors import InputError
 from .model import DEFAULT_MODEL
 from .scenarios import Scenario
 
@@ -95,7 +96,7 @@ def nominal_params(nominal: str | Mapping[str, float], model_path: Path | str = 
     if nominal == "model":
         return {}
     if nominal != "calibrated":
-        raise ValueError(f"nominal must be one of {', '.join(NOMINAL_CHOICES)} (got {nominal!r})")
+        raise InputError(f"nominal must be one of {', '.join(NOMINAL_CHOICES)} (got {nominal!r})")
     return calibrated(model_path, warn=warn)
 
 
@@ -124,4 +125,4 @@ def run(scenario: Scenario, *, engine: str = "numpy", outputs: list[str] | None 
             params = dict(scenario.levers)
 
         return pysd_reference.run(Path(model_path), params=params, outputs=outputs)
-    raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
+    raise InputError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")

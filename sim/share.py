@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from . import levers as levers_mod
+from . import geography, levers as levers_mod
 from .errors import OasisError
-from . import geography
 
 MODEL_KEY = "m"
 REGION_KEY = "region"

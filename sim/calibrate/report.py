@@ -411,7 +411,8 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
             f"* **Sampler**: {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
             f"steps, burn-in {mc.get('burn', '?')}, each half-ensemble update is one batch of the numpy engine.",
             "",
-            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | split R̂ max | s |",
+            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median "
+            "| ≥ 50 τ | split R̂ max | s |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, d in (("full", mc), ("hindcast", doc.get("hindcast", {}).get("mcmc", {}))):
@@ -436,7 +437,8 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
         lines += ["## Predictive coverage (observation error included)", "",
                   "Share of the fitted observations inside the central 50 % and 90 % posterior predictive bands "
                   "(ensemble member + AR(1) residual path with that member's σ, ρ; "
-                  f"{int(problem.config.settings.get('predictive_replicates', 20))} paths per member). Nominal: 50 % and 90 %.", "",
+                  f"{int(problem.config.settings.get('predictive_replicates', 20))} paths per member). "
+                  "Nominal: 50 % and 90 %.", "",
                   "| sector | n | in 50 % band | in 90 % band |", "|---|---|---|---|"]
         for _, r in summ.iterrows():
             lines.append(f"| {r['sector']} | {int(r['n'])} | {_pct(r['cover50'])} | {_pct(r['cover90'])} |")
@@ -512,7 +514,8 @@ def _longrun(problem, doc, ensemble) -> list[str]:
                 lo, hi = np.nanpercentile(a[1:, k], [5, 95])
                 cell = f"{a[0, k]:.4g} ({lo:.4g}–{hi:.4g})"
                 if e.get("anchor"):
-                    an = anchors[(anchors.anchor_id == e["anchor"]) & (anchors.geography == e.get("anchor_geography", "xinjiang"))]
+                    an = anchors[(anchors.anchor_id == e["anchor"])
+                                 & (anchors.geography == e.get("anchor_geography", "xinjiang"))]
                     base = an[an.year == 2019].set_index("scenario")["value"]
                     at = an[an.year == y].set_index("scenario")["value"]
                     ratio = (at / base).dropna()

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import OasisError, nearest
 from .. import geography
+from ..errors import OasisError, nearest
 
 ERROR_MODELS = ("relative", "absolute")
 TARGET_FIELDS = {"name", "series", "geography", "unit", "variable", "subtract", "per", "per_geography",
@@ -183,7 +183,7 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
     unknown_top = set(doc) - {"settings", "target", "excluded"}
     if unknown_top:
         name = sorted(unknown_top)[0]
-        raise _err(path, 1, name, f"unknown table; allowed: settings, target, excluded")
+        raise _err(path, 1, name, "unknown table; allowed: settings, target, excluded")
     settings = dict(SETTINGS_DEFAULTS)
     for key, value in doc.get("settings", {}).items():
         if key not in SETTINGS_DEFAULTS:
@@ -202,7 +202,7 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
     names: set[str] = set()
     for i, entry in enumerate(doc.get("target", [])):
         start = headers[i] if i < len(headers) else 1
-        at = lambda f: lines.field(start, f)  # noqa: E731
+        at = lambda f: lines.field(start, f)  # noqa: E731, B023 - used within this iteration only
         for key in entry:
             if key not in TARGET_FIELDS:
                 raise _err(path, at(key), key, f"unknown field; did you mean {', '.join(nearest(key, TARGET_FIELDS)) or 'one of ' + ', '.join(sorted(TARGET_FIELDS))}?")

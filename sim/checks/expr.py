@@ -35,7 +35,6 @@ from .. import geography
 from ..errors import OasisError
 
 
-
 class ExpressionError(OasisError, ValueError):
     """A predicate that does not parse or names an unknown function/variable."""
 
@@ -529,8 +528,8 @@ def evaluate(node, ctx: Context):
             raise ExpressionError("a comparison with a quoted string")
         result = None
         for op, x, y in zip(node.ops, vals, vals[1:]):
-            r = {"<": lambda: x < y, "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y,
-                 "==": lambda: x == y, "!=": lambda: x != y}[op]()
+            r = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                 "==": operator.eq, "!=": operator.ne}[op](x, y)
             if not isinstance(r, xr.DataArray):
                 r = xr.DataArray(bool(r))
             result = r if result is None else (result & r)

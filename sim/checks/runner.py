@@ -11,8 +11,7 @@ import xarray as xr
 from .. import geography
 from ..errors import OasisError
 from ..model import DEFAULT_MODEL
-from . import expr as expr_mod
-from . import matrix as matrix_mod
+from . import expr as expr_mod, matrix as matrix_mod
 from .spec import DEFAULT_CHECKS, CheckSpec, CheckSpecError, CheckSuite, load_suite
 
 FINITE_CHUNK = 48  # samples per engine call when every output is needed (memory bound)

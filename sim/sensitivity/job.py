@@ -14,9 +14,10 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,6 @@ from .factors import Factor, problem_dict, resolve_factors, resolve_groups
 from .progress import ProgressCallback, ProgressTracker
 from .sampling import METHODS, MethodOptions, generate, total_rows, validate_method, validate_n
 from .store import FORMAT, IDENTITY_KEYS, JobStore, iter_chunk_layout, manifest_differences, sha256_array
-from .summaries import parse_outputs
 
 log = logging.getLogger("sim.sensitivity")
 log.addHandler(logging.NullHandler())  # library: the caller decides whether warnings are shown
@@ -432,7 +432,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
                 warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
             row_shape = (len(outputs), len(years))
             if old is None:
-                manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+                manifest["created"] = _dt.datetime.now(_dt.UTC).isoformat()
                 manifest["status"] = "running"
                 store.write_samples(X)
                 store.write_manifest(manifest)
@@ -529,7 +529,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         result.total_seconds = time.monotonic() - t_start
         timings["total"] = round(result.total_seconds, 3)
         manifest.update(status="complete",
-                        finished=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+                        finished=_dt.datetime.now(_dt.UTC).isoformat(),
                         report_years=report_years, warnings=warn_list, timings_s=timings)
         store.write_manifest(manifest)
         tracker.emit("done")
@@ -539,7 +539,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         if store.manifest_path.exists() and manifest.get("status") == "running":
             manifest.update(status="failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
                             error=f"{type(exc).__name__}: {exc}"[:2000],
-                            finished=_dt.datetime.now(_dt.timezone.utc).isoformat())
+                            finished=_dt.datetime.now(_dt.UTC).isoformat())
             try:
                 store.write_manifest(manifest)
             except OSError:

@@ -10,7 +10,6 @@ from sim import levers as levers_mod, scenarios, share, store as store_mod
 from sim.model import DEFAULT_MODEL, model_hash
 
 
-
 def messages(at, kind: str) -> list[str]:
     """Texts of the visible st.error / st.warning / st.success / st.info elements."""
     return [str(e.value) for e in getattr(at, kind)]
@@ -79,7 +78,7 @@ def test_every_lever_widget_changes_the_results(new_app):
     at.selectbox(key="preset").set_value("S2_cae_strategy").run()
     s2 = scenarios.load("S2_cae_strategy").levers
     assert levers_of(at) == s2
-    start_digest, start_metrics = at.session_state["_digest"], metric_values(at)
+    start_digest = at.session_state["_digest"]
     unchanged_metrics = []
     by_name = {lv.name: lv for lv in LEVERS}
     for lever in LEVERS:

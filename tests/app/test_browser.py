@@ -8,7 +8,6 @@ is made that way).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess

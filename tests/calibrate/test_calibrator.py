@@ -3,7 +3,6 @@ report and calibrated.toml writing, calibrated defaults used by the runner."""
 from __future__ import annotations
 
 import textwrap
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -17,7 +17,6 @@ from sim.calibrate.likelihood import ErrorModel, coverage
 from sim.calibrate.targets import load_targets
 from sim.model import DEFAULT_MODEL
 
-
 # --- coverage and likelihood by hand --------------------------------------------------------------
 
 def test_coverage_by_hand():
@@ -179,7 +178,8 @@ def test_sectors_from_targets_toml_headings(tmp_path):
     series = pd.DataFrame([("population_10k", "xinjiang", 2000, 1.0, "10^4 persons", "s", ""),
                            ("co2_total_mt", "xinjiang", 2000, 1.0, "Mt CO2", "s", "")],
                           columns=["series_id", "geography", "year", "value", "unit", "source_id", "note"])
-    tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)}, series=series, check_coverage=False)
+    tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)},
+                        series=series, check_coverage=False)
     assert predictive.sectors(tset) == {"population_10k@xinjiang": "Population and urbanisation",
                                         "co2_total_mt@xinjiang": "Energy and emissions"}
 

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from sim import engine
 from eng_canon import FIXTURES
 from eng_compare import assert_datasets_match
 from eng_refcache import random_draws, reference
+
+from sim import engine
 
 MINI = FIXTURES / "engine" / "oasis_mini.mdl"
 

@@ -4,12 +4,11 @@ listed as unsupported (and then must fail at COMPILE time)."""
 from pathlib import Path
 
 import pytest
-
-from sim import engine
-from eng_canon import (TEST_MODELS, canonical_file, compare_canon, flatten,
-                       load_canon)
+from eng_canon import TEST_MODELS, canonical_file, compare_canon, flatten, load_canon
 from eng_compare import assert_datasets_match
 from eng_refcache import reference
+
+from sim import engine
 
 # folder -> reason; keep in sync with sim/engine/README.md
 UNSUPPORTED = {

@@ -7,14 +7,13 @@ ranges, documented parameters within their ranges, other constants within
 pysd takes ~20 s per run, so its outputs are cached fixtures keyed by the
 model file hash (tests/fixtures/engine-ref); they are regenerated (slowly,
 on 2 processes) when the model changes.  The comparison always runs."""
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-from sim import engine
 from eng_compare import additive_terms, assert_datasets_match
 from eng_refcache import REPO, random_draws, reference_batch
+
+from sim import engine
 
 MODEL = REPO / "sd_models" / "tianshan.mdl"
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))

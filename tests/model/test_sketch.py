@@ -3,10 +3,7 @@ import re
 import shutil
 import warnings
 
-import pytest
-
-from sim import model as model_mod
-from sim import sketch
+from sim import model as model_mod, sketch
 
 
 def test_committed_sketch_is_up_to_date():

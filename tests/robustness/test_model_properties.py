@@ -2,8 +2,7 @@
 (sim.levers.levers() / parameters()) never produce NaN/inf or negative stocks, conserve land and
 close the water balances."""
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from sim import engine, levers
 from sim.model import DEFAULT_MODEL
