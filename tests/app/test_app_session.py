@@ -9,6 +9,8 @@ import streamlit as st
 from sim import levers as levers_mod, scenarios, share, store as store_mod
 from sim.model import DEFAULT_MODEL, model_hash
 
+pytestmark = pytest.mark.slow  # every test drives a Streamlit AppTest session (seconds each)
+
 
 def messages(at, kind: str) -> list[str]:
     """Texts of the visible st.error / st.warning / st.success / st.info elements."""

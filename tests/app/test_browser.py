@@ -23,9 +23,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="system Chromium /usr/bin/chromium not installed "
-                                       "(apt-get install -y chromium chromium-driver)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="system Chromium /usr/bin/chromium not installed "
+                                        "(apt-get install -y chromium chromium-driver)")]
 
 
 def free_port() -> int:

@@ -116,6 +116,7 @@ def synthetic(model, tmp_path_factory):
     return st, post
 
 
+@pytest.mark.slow
 def test_recovers_parameters_and_noise_scales(synthetic):
     st, post = synthetic
     f = post.frame
@@ -140,6 +141,7 @@ def test_predictive_coverage_near_nominal_on_synthetic_data(synthetic):
     assert 0.8 <= c90 <= 0.99, c90
 
 
+@pytest.mark.slow
 def test_same_seed_same_posterior(synthetic):
     st, post = synthetic
     cfg = st.config.with_settings(maxiter=3)

@@ -16,6 +16,7 @@ def report():
     return run_suite()
 
 
+@pytest.mark.slow
 def test_every_check_has_its_expected_outcome(report):
     bad = [r for r in report.results if not r.ok]
     assert not bad, "\n" + report.table()

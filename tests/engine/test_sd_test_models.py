@@ -42,6 +42,7 @@ def test_sd_test_model(mdl):
     compare_canon(flatten(ds, model), canon, rtol=0.05)
 
 
+@pytest.mark.pysd
 @pytest.mark.parametrize(
     "mdl", [m for m in MODELS if m.parent.name not in UNSUPPORTED], ids=_id)
 def test_sd_test_model_matches_pysd(mdl):

@@ -3,6 +3,7 @@ conserving land and closing its water balance."""
 import warnings
 
 import numpy as np
+import pytest
 
 from sim import scenarios
 from sim.geography import SUBRANGES
@@ -11,6 +12,8 @@ from sim.model import DEFAULT_MODEL as MODEL
 BELT = SUBRANGES["Belt"]
 
 
+@pytest.mark.pysd
+@pytest.mark.slow
 def test_pysd_translates_and_runs_without_warnings():
     import shutil
 

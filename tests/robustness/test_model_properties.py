@@ -2,10 +2,13 @@
 (sim.levers.levers() / parameters()) never produce NaN/inf or negative stocks, conserve land and
 close the water balances."""
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from sim import engine, levers
 from sim.model import DEFAULT_MODEL
+
+pytestmark = pytest.mark.slow  # 55 hypothesis runs of the full model
 
 # The land stocks that partition each region (reserve cultivable land is a pool of potential
 # reclamation, not a land cover of its own, so it is not in the partition).
