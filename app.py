@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from sim import app_support as sup
-from sim import indicators, levers as levers_mod, scenarios, share
-from sim import store as store_mod
+from sim import app_support as sup, geography, indicators, levers as levers_mod, scenarios, share, store as store_mod
 from sim.errors import OasisError
 from sim.i18n import region_name, t, unit
 from sim.model import DEFAULT_MODEL, model_hash
@@ -36,7 +34,7 @@ def altair_module():
     return alt
 
 LEVER_PREFIX = "lever__"
-GEO_ORDER = ["belt", "core", "xinjiang", *indicators.REGIONS]
+GEO_ORDER = [*(g for g in geography.GEOGRAPHIES if g not in geography.REGIONS), *geography.REGIONS]
 SCENARIO_COLOR = "#1565c0"
 BASELINE_COLOR = "#9e9e9e"
 RED = "#d32f2f"
@@ -394,7 +392,16 @@ def show_messages() -> None:
 def red_line_status(r, L: str) -> str:
     if not r.applicable:
         return t("not_applicable", L)
-    return t("breached_from", L, year=int(r.first_year)) if r.first_year is not None else t("not_breached", L)
+    if r.first_year is None:
+        return t("not_breached", L)
+    text = t("breached_from", L, year=int(r.first_year))
+    return text + (t("recovered_from", L, year=int(r.recovery_year)) if r.recovery_year is not None else "")
+
+
+def red_line_margin(r, year: int, L: str) -> str:
+    """Margin to the limit in ``year`` (positive = inside; see sim.redlines)."""
+    s = r.by_year.get(year)
+    return "–" if s is None or s.breached is None or not pd.notna(s.margin) else f"{s.margin:+.3g} {unit(r.units, L)}"
 
 
 def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
@@ -439,6 +446,7 @@ def dashboard(summ: sup.Summary, base: sup.Summary, L: str) -> None:
             t("red_line", L): [r.label_zh if L == "zh" else r.label_en for r in rows],
             t("scenario", L): [red_line_status(r, L) for r in rows],
             t("baseline", L): [red_line_status(base_rows[r.key], L) for r in rows],
+            **{t("margin_year", L, year=y): [red_line_margin(r, y, L) for r in rows] for y in sup.CARD_YEARS},
         })
         st.table(table.set_index(t("red_line", L)))
 

@@ -80,6 +80,7 @@ def main(argv=None):
     outs = pick_outputs(model, args.outputs)
     print(f"outputs      {len(outs)}: {', '.join(outs)}")
     import os
+
     from sim.engine import runtime
     print(f"backend      {args.backend} (batches), chunk={runtime.CHUNK} "
           f"threads={runtime.THREADS} cores={os.cpu_count()}")
@@ -115,7 +116,7 @@ def main(argv=None):
         model.run(params if n > 1 else None, outputs=outs, n=n,
                   backend=bk)  # warm-up
         # wall time without tracemalloc (it slows every allocation down)
-        wall = best_of(lambda: model.run(params, outputs=outs, backend=bk),
+        wall = best_of(lambda: model.run(params, outputs=outs, backend=bk),  # noqa: B023 - called in this iteration
                        3 if n <= 1000 else 1)
         tracemalloc.start()
         ds = model.run(params, outputs=outs, backend=bk)

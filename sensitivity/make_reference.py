@@ -36,7 +36,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim import runner  # noqa: E402
 from sim.app_support import SENSITIVITY_COLUMNS as APP_COLUMNS  # noqa: E402 - what the app requires
+from sim.calibrate.result import ENV_VAR as CALIBRATED_ENV  # noqa: E402
 from sim.sensitivity import TextProgressBar, run_job  # noqa: E402
 from sim.sensitivity.job import add_arguments, spec_from_args  # noqa: E402
 from sim.sensitivity.store import atomic_write_bytes  # noqa: E402
@@ -196,10 +198,9 @@ def main(argv=None) -> int:
             raise SystemExit(f"--calibration-rev {args.calibration_rev}: no calibration/calibrated.toml there.")
         pinned = ROOT / "runs" / "sensitivity" / f"calibrated-{rev}.toml"
         _write(pinned, text)
-        os.environ["OASIS_SD_CALIBRATED"] = str(pinned)
+        os.environ[CALIBRATED_ENV] = str(pinned)  # read by sim.runner.calibration_file()
         label = f"calibration/calibrated.toml at {rev}"
-    env = os.environ.get("OASIS_SD_CALIBRATED", "").strip()  # as sim.calibrate.result reads it
-    cal = None if env.lower() in ("none", "off", "0") else Path(env) if env else ROOT / "calibration" / "calibrated.toml"
+    cal = runner.calibration_file()  # the file the job's --nominal calibrated reads
     run_info = {
         "date": dt.date.today().isoformat(),
         "commit": _git("rev-parse", "--short", "HEAD").strip() or "?",

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import indicators, levers as levers_mod
+from . import indicators, levers as levers_mod, redlines
+from .errors import InputError
 from .model import REPO_ROOT
 
 CARD_YEARS = (2030, 2035, 2060)
@@ -35,7 +36,7 @@ EXTRA_OUTPUTS = ["farmland_floor_kha", "water_use_cap_1e8m3_per_yr", "built_up_l
 
 def app_outputs() -> list[str]:
     """Model variables the app needs (indicator parts, red-line flags, reference lines)."""
-    names = set(EXTRA_OUTPUTS) | set(indicators.RED_LINE_FLAGS)
+    names = set(EXTRA_OUTPUTS) | redlines.required_outputs()
     for ind in indicators.ALL_INDICATORS.values():
         names.add(ind.numerator)
         if ind.denominator:
@@ -90,10 +91,10 @@ def ensemble_from_file(path: Path) -> Ensemble:
     known = {p.constant for p in levers_mod.parameters()}
     cols = [c for c in frame.columns if c in known]
     if not cols or frame.empty:
-        raise ValueError(f"{path}: no column names an uncertain parameter")
+        raise InputError(f"{path}: no column names an uncertain parameter")
     values = frame[cols].astype(float)
     if not np.isfinite(values.to_numpy()).all():
-        raise ValueError(f"{path}: non-finite parameter values")
+        raise InputError(f"{path}: non-finite parameter values")
     return Ensemble({c: values[c].to_numpy() for c in cols}, len(values), "file", str(path))
 
 
@@ -107,19 +108,16 @@ def load_ensemble(n: int = PRIOR_N) -> Ensemble:
 
 def run(model, lever_values: dict[str, float], ensemble: Ensemble | None = None) -> xr.Dataset:
     """One scenario on the batched engine, with the calibrated parameters (if any) under the
-    levers. With an ensemble, sample 0 is the central run (calibrated values, else model
-    defaults) and samples 1..n are the ensemble draws, in one batch."""
-    from .calibrate.result import calibrated_parameters
+    levers (:func:`sim.runner.lever_params`). With an ensemble, sample 0 is the central run
+    (calibrated values, else model defaults) and samples 1..n are the ensemble draws, in one
+    batch (:func:`sim.runner.ensemble_params`)."""
+    from . import runner
 
-    calibrated = calibrated_parameters()  # {} without calibration/calibrated.toml
-    params: dict = {**calibrated, **{k: float(v) for k, v in lever_values.items()}}
     kw = _backend_kw(model)
     if ensemble is None:
-        return model.run(params, outputs=app_outputs(), **kw)
-    defaults = {p.constant: p.default for p in levers_mod.parameters()} | calibrated
-    for name, draws in ensemble.params.items():
-        params[name] = np.concatenate([[defaults.get(name, float(np.median(draws)))], draws])
-    return model.run(params, n=ensemble.n + 1, outputs=app_outputs(), **kw)
+        return model.run(runner.lever_params(lever_values), outputs=app_outputs(), **kw)
+    params, n = runner.ensemble_params(lever_values, ensemble.params, ensemble.n)
+    return model.run(params, n=n, outputs=app_outputs(), **kw)
 
 
 APP_BACKEND = os.environ.get("OASIS_SD_APP_BACKEND", "numpy")
@@ -176,7 +174,7 @@ class Card:
     lower_is_better: bool
 
 
-def cards(summary: "Summary", base: "Summary", keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
+def cards(summary: Summary, base: Summary, keys=HEADLINE, years=CARD_YEARS) -> list[Card]:
     """Headline cards: value at ``years`` and change vs the baseline summary (same geography)."""
     out = []
     for key in keys:
@@ -245,76 +243,26 @@ def observed(series: pd.DataFrame, key: str, geography: str, start_year: int = 1
 
 
 # ------------------------------------------------------------------------------------------------
-# Red lines and targets
+# Red lines and targets: all in sim.redlines (shared with the CLI)
 # ------------------------------------------------------------------------------------------------
-def _policy_years(lever_values) -> tuple[int, int]:
-    start = int(lever_values.get("policy_start_year", levers_mod.lever("policy_start_year").default))
-    ramp = int(round(lever_values.get("policy_ramp_years", levers_mod.lever("policy_ramp_years").default)))
-    return start, start + ramp
-
-
-def reference_lines(ds: xr.Dataset, lever_values: dict[str, float], key: str, geography: str) -> list[tuple[str, pd.DataFrame]]:
-    """Red lines / targets to draw on an indicator's chart: [(i18n label key, frame year,value)]."""
-    start, full = _policy_years(lever_values)
-    years = ds.time.values.astype(int)
-    out = []
-    if key == "cultivated_land" and "farmland_floor_kha" in ds:
-        floor = indicators.regional_sum(ds, "farmland_floor_kha", geography).isel(sample=0).values
-        m = years >= start
-        out.append(("ref_farmland_floor", pd.DataFrame({"year": years[m], "value": floor[m]})))
-    elif key == "water_use" and lever_values.get("total_water_cap_enabled", 0) > 0.5:
-        cap = indicators.regional_sum(ds, "water_use_cap_1e8m3_per_yr", geography).isel(sample=0).values
-        m = (years >= start) & (cap < 1e5)
-        out.append(("ref_water_cap", pd.DataFrame({"year": years[m], "value": cap[m]})))
-    elif key == "overdraft":
-        out.append(("ref_overdraft_zero", pd.DataFrame({"year": [int(years[0]), int(years[-1])], "value": [0.0, 0.0]})))
-    elif key == "ebinur_inflow" and lever_values.get("ebinur_lake_min_inflow_1e8m3_per_yr", 0) > 0:
-        target = float(lever_values["ebinur_lake_min_inflow_1e8m3_per_yr"])
-        out.append(("ref_ebinur_min", pd.DataFrame({"year": [full, int(years[-1])], "value": [target, target]})))
-    elif key == "renewable_share":
-        target = float(lever_values.get("renewable_electricity_target_pct",
-                                        levers_mod.lever("renewable_electricity_target_pct").default))
-        out.append(("ref_renewable_target", pd.DataFrame({"year": [full, int(years[-1])], "value": [target, target]})))
-    return out
-
-
-@dataclass
-class RedLine:
-    key: str
-    label_en: str
-    label_zh: str
-    first_year: float | None  # first year breached (None = kept)
-    applicable: bool = True
+RedLine = redlines.LineStatus
+reference_lines = redlines.reference_lines
 
 
 def ebinur_shortfall_year(ds: xr.Dataset, lever_values: dict[str, float], sample: int = 0) -> float | None:
     """First year (after full phase-in) in which Ebinur inflow is below the minimum-inflow lever."""
-    target = float(lever_values.get("ebinur_lake_min_inflow_1e8m3_per_yr", 0.0))
-    if target <= 0:
-        return None
-    _, full = _policy_years(lever_values)
-    da = ds["ebinur_lake_inflow_1e8m3_per_yr"].isel(sample=sample)
-    years = da.time.values
-    hits = np.flatnonzero((years >= full) & (da.values < target * (1 - 1e-6)))
-    return float(years[hits[0]]) if hits.size else None
+    return redlines.line_status(ds, redlines.LINE["ebinur_min_inflow"], lever_values, "belt", (), sample).first_year
 
 
 def red_lines(ds: xr.Dataset, lever_values: dict[str, float], geography: str) -> list[RedLine]:
-    rows = []
-    for flag, (en, zh) in indicators.RED_LINE_FLAGS.items():
-        applicable = not (flag == "total_water_cap_exceeded" and lever_values.get("total_water_cap_enabled", 0) < 0.5)
-        year = indicators.first_breach_year(ds, flag, geography) if applicable else None
-        rows.append(RedLine(flag, en, zh, year, applicable))
-    target = float(lever_values.get("ebinur_lake_min_inflow_1e8m3_per_yr", 0.0))
-    rows.append(RedLine("ebinur_min_inflow", "Ebinur Lake minimum inflow", "艾比湖最低入湖水量",
-                        ebinur_shortfall_year(ds, lever_values), target > 0))
-    return rows
+    """The red-line scorecard of the central run (:func:`sim.redlines.status`)."""
+    return redlines.status(ds, lever_values, geography)
 
 
 # ------------------------------------------------------------------------------------------------
 # Compare
 # ------------------------------------------------------------------------------------------------
-def comparison_table(summaries: dict[str, "Summary"], keys=HEADLINE, years=(2035, 2060),
+def comparison_table(summaries: dict[str, Summary], keys=HEADLINE, years=(2035, 2060),
                      lang: str = "en") -> pd.DataFrame:
     """Rows: indicator (year); columns: units + one per scenario summary."""
     rows = []
@@ -366,7 +314,8 @@ def summarise(ds: xr.Dataset, lever_values: dict[str, float], geography: str) ->
 SENSITIVITY_FILE = REPO_ROOT / "sensitivity" / "reference" / "indices.csv"
 SENSITIVITY_COLUMNS = ["method", "output", "year", "factor", "index", "value", "conf"]
 FIT_REPORT_FILES = [REPO_ROOT / "calibration" / "REPORT.md"]
-FIT_STAT_FILES = [REPO_ROOT / "calibration" / "fit_statistics.csv", REPO_ROOT / "calibration" / "reference" / "fit_statistics.csv"]
+FIT_STAT_FILES = [REPO_ROOT / "calibration" / "fit_statistics.csv",
+                  REPO_ROOT / "calibration" / "reference" / "fit_statistics.csv"]
 MAX_REPORT_BYTES = 512 * 1024
 
 
@@ -378,7 +327,7 @@ def load_sensitivity(path: Path | None = None) -> pd.DataFrame | None:
     frame = pd.read_csv(path)
     missing = [c for c in SENSITIVITY_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"{path}: missing columns {missing}")
+        raise InputError(f"{path}: missing columns {missing}")
     return frame
 
 

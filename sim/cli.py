@@ -5,12 +5,12 @@ import argparse
 import sys
 import textwrap
 
-from . import indicators, levers, model, runner, scenarios
-from .errors import OasisError
-from .checks.cli import add_parsers as add_check_parsers
+from . import geography, indicators, levers, model, redlines, runner, scenarios
 from .calibrate.cli import add_parsers as add_calibrate_parsers
-from .search.cli import add_parsers as add_search_parsers
+from .checks.cli import add_parsers as add_check_parsers
+from .errors import OasisError
 from .io import check_results_path, write_results
+from .search.cli import add_parsers as add_search_parsers
 from .sensitivity import job as sensitivity_job
 from .sensitivity.progress import TextProgressBar
 
@@ -25,7 +25,7 @@ def _cmd_run(args) -> int:
         scenario = scenarios.apply_overrides(scenario, args.set)
     ds = runner.run(scenario, engine=args.engine, model_path=args.model)
     geo = args.region
-    indicators.regions_of(geo)  # validate before printing
+    geography.regions_of(geo)  # validate before printing
     print(f"Scenario: {scenario.title}  (engine: {args.engine}, geography: {geo})")
     if scenario.overrides:
         print("Levers changed from baseline: " + ", ".join(f"{k}={v:g}" for k, v in scenario.overrides.items()))
@@ -34,9 +34,9 @@ def _cmd_run(args) -> int:
     print("-" * len(header))
     for ind, values in indicators.indicator_table(ds, TABLE_YEARS, geo):
         print(f"{ind.label_en:<34}{ind.units:<16}" + "".join(f"{v:>12.4g}" for v in values))
-    for flag, (label, _) in indicators.RED_LINE_FLAGS.items():
-        year = indicators.first_breach_year(ds, flag, geo)
-        print(f"red line {label:<40} {'breached from ' + str(int(year)) if year is not None else 'not breached'}")
+    print()
+    for line in redlines.scorecard_lines(redlines.status(ds, scenario.levers, geo)):
+        print(line)
     if args.out:
         path = write_results(ds, args.out)
         print(f"wrote {len(ds.data_vars)} variables to {path}")

@@ -30,7 +30,6 @@ format and the units.
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import OasisError
+from .errors import OasisError, nearest
 
 __all__ = [
     "DataError",
@@ -141,7 +140,7 @@ class DataError(OasisError, ValueError):
 
 
 def _nearest(name: str, candidates) -> str | None:
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    match = nearest(name, candidates, 1, ignore_case=False, substring=False)
     return match[0] if match else None
 
 
@@ -175,7 +174,7 @@ def _rows_of(path: Path, reader, columns: list[str]) -> list[tuple[int, dict[str
     except StopIteration:
         raise DataError(path, 1, "header", "a header line " + ",".join(columns), "") from None
     if header != columns:
-        for i, col in enumerate(columns):
+        for col in columns:
             if col not in header:
                 wrong = [h for h in header if h not in columns]
                 raise DataError(path, 1, col, f"column '{col}' in header {','.join(columns)}",

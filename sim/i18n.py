@@ -52,6 +52,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "breached_from": {"en": "breached from {year}", "zh": "自{year}年起突破"},
     "not_breached": {"en": "kept", "zh": "未突破"},
     "not_applicable": {"en": "not set", "zh": "未设定"},
+    "recovered_from": {"en": ", kept again from {year}", "zh": "，{year}年起恢复"},
+    "margin_year": {"en": "Margin {year}", "zh": "{year}年余量"},
     "red_lines_breached": {"en": "{n} red line(s) breached in the current scenario (from year):",
                            "zh": "当前情景下有 {n} 条红线被突破（起始年份）："},
     "red_lines_ok": {"en": "No red line breached in the current scenario.", "zh": "当前情景下未突破任何红线。"},

@@ -1,22 +1,18 @@
-"""Derived indicators, region aggregation and red-line breach years over result Datasets.
+"""Derived indicators over result Datasets.
 
-Pure functions over ``xarray.Dataset`` results (dims sample, time, Region): the CLI table, the
-app cards and the checks all use them, so an indicator is defined once.
+Pure functions over ``xarray.Dataset`` results (dims sample, time[, region]): the CLI table and
+the app cards use them, so an indicator is defined once. Regions, geographies and the
+aggregation (sum over a geography; ratios NaN where the denominator is 0) are
+:mod:`sim.geography`'s; red lines are :mod:`sim.redlines`'.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import xarray as xr
 
+from . import geography
 from .errors import UnknownNameError
-
-REGION_DIM = "Region"
-BELT = ["urumqi_changji", "shihezi_manas_shawan", "kuitun_dushanzi_wusu_karamay", "bole_ebinur", "turpan_hami"]
-CORE = BELT[:3]
-REGIONS = BELT + ["rest_of_xinjiang"]
-GEOGRAPHIES = {"belt": BELT, "core": CORE, "xinjiang": REGIONS} | {r: [r] for r in REGIONS}
 
 
 @dataclass(frozen=True)
@@ -61,60 +57,24 @@ SCALAR_INDICATORS = [  # not region-subscripted
 ALL_INDICATORS = {i.key: i for i in KEY_INDICATORS + SCALAR_INDICATORS}
 
 
-def regions_of(geography: str) -> list[str]:
-    """Model regions making up a geography ('belt', 'core', 'xinjiang' or one region)."""
-    if geography not in GEOGRAPHIES:
-        raise UnknownNameError("geography", geography, GEOGRAPHIES)
-    return GEOGRAPHIES[geography]
-
-
-def regional_sum(ds: xr.Dataset, variable: str, geography: str) -> xr.DataArray:
-    """Sum of a variable over a geography's regions (scalars pass through)."""
-    da = ds[variable]
-    if REGION_DIM not in da.dims:
-        return da
-    return da.sel({REGION_DIM: regions_of(geography)}).sum(REGION_DIM)
-
-
-def indicator(ds: xr.Dataset, key: str, geography: str = "belt") -> xr.DataArray:
+def indicator(ds: xr.Dataset, key: str, geo: str = "belt") -> xr.DataArray:
     """Value of a headline indicator over a geography (dims: sample, time)."""
     if key not in ALL_INDICATORS:
         raise UnknownNameError("indicator", key, ALL_INDICATORS)
     ind = ALL_INDICATORS[key]
-    value = regional_sum(ds, ind.numerator, geography)
+    value = geography.total(ds, ind.numerator, geo)
     if ind.denominator:
-        den = regional_sum(ds, ind.denominator, geography)
-        value = xr.where(den != 0, value / den.where(den != 0), 0.0)
+        value = geography.ratio(value, geography.total(ds, ind.denominator, geo))  # NaN where 0
     return value * ind.scale
 
 
-def indicator_table(ds: xr.Dataset, years=(2020, 2030, 2035, 2060), geography: str = "belt",
+def indicator_table(ds: xr.Dataset, years=(2020, 2030, 2035, 2060), geo: str = "belt",
                     sample: int = 0) -> list[tuple[Indicator, list[float]]]:
     """Rows (indicator, values at ``years``) for one sample, for printing or cards."""
     rows = []
     for ind in KEY_INDICATORS + SCALAR_INDICATORS:
         if ind.numerator not in ds or (ind.denominator and ind.denominator not in ds):
             continue
-        series = indicator(ds, ind.key, geography).isel(sample=sample)
+        series = indicator(ds, ind.key, geo).isel(sample=sample)
         rows.append((ind, [float(series.sel(time=y)) for y in years]))
     return rows
-
-
-RED_LINE_FLAGS = {
-    "farmland_floor_breached": ("Farmland floor", "耕地红线"),
-    "total_water_cap_exceeded": ("Total water-use cap", "用水总量控制"),
-    "groundwater_overdraft_flag": ("Groundwater overdraft", "地下水超采"),
-    "ecological_red_line_breached": ("Ecological red line (natural oasis area)", "生态保护红线（天然绿洲面积）"),
-}
-
-
-def first_breach_year(ds: xr.Dataset, flag: str, geography: str = "belt", sample: int = 0,
-                      from_year: float | None = None) -> float | None:
-    """First saved year in which a red-line flag is 1 in any region of the geography, else None."""
-    da = ds[flag].isel(sample=sample)
-    if REGION_DIM in da.dims:
-        da = da.sel({REGION_DIM: regions_of(geography)}).max(REGION_DIM)
-    if from_year is not None:
-        da = da.where(da.time >= from_year, 0)
-    hits = np.flatnonzero(da.values > 0.5)
-    return float(da.time.values[hits[0]]) if hits.size else None

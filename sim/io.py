@@ -140,13 +140,20 @@ class _TerminateAsExit:
         return False
 
 
-def atomic_write(path: Path | str, write) -> Path:
+def atomic_write(path: Path | str, write, *, make_parents: bool = False) -> Path:
     """Call ``write(tmp_path)``, fsync, then rename onto ``path`` (and fsync the folder).
+
+    THE atomic writer of the project (results, calibration, baseline, the engine cache, the
+    sensitivity store, the calibration build scripts): a reader sees the complete old file or
+    the complete new one, never a partial file. ``make_parents`` creates a missing folder;
+    otherwise a missing folder is an :class:`OasisError`.
 
     The temp file is removed on any failure, on SIGTERM, and (after SIGKILL) by the next write to
     the same path. The result gets the permissions a plain ``open()`` would give (0666 minus the
     umask), not ``mkstemp``'s 0600."""
     path = Path(path)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     if not path.parent.exists():
         raise OasisError(f"output folder does not exist: {path.parent}")
     _remove_stale_temps(path)
@@ -168,6 +175,16 @@ def atomic_write(path: Path | str, write) -> Path:
     except OSError:
         pass
     return path
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, make_parents: bool = False) -> Path:
+    """:func:`atomic_write` of ``data``."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), make_parents=make_parents)
+
+
+def atomic_write_text(path: Path | str, text: str, *, make_parents: bool = False, encoding: str = "utf-8") -> Path:
+    """:func:`atomic_write` of ``text`` (no newline translation: the bytes are ``text.encode()``)."""
+    return atomic_write_bytes(path, text.encode(encoding), make_parents=make_parents)
 
 
 def check_results_path(path: Path | str) -> Path:

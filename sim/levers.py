@@ -36,6 +36,7 @@ class Lever:
     label_zh: str
     help_en: str
     help_zh: str
+    role: str = ""  # what other modules use it for (see levers.toml), e.g. "policy_start"
 
     @property
     def name(self) -> str:
@@ -117,6 +118,23 @@ def lever(name: str) -> Lever:
     raise UnknownNameError("lever", name, [lv.constant for lv in levers()])
 
 
+ROLES = ("policy_start", "policy_ramp", "water_cap_switch", "ebinur_min_inflow", "renewable_target")
+
+
+def by_role(role: str) -> Lever:
+    """The lever that plays ``role`` (see the ``role`` field in levers.toml and :data:`ROLES`)."""
+    for lv in levers():
+        if lv.role == role:
+            return lv
+    raise UnknownNameError("lever role", role, ROLES)
+
+
+def role_value(lever_values, role: str) -> float:
+    """Value of the lever playing ``role`` in ``lever_values`` (a lever dict), else its default."""
+    lv = by_role(role)
+    return float(lever_values.get(lv.constant, lv.default))
+
+
 def defaults() -> dict[str, float]:
     """Business-as-usual lever values."""
     return {lv.name: lv.default for lv in levers()}
@@ -161,5 +179,5 @@ def lever_or_error(name: str, where: str = "") -> Lever:
     """Like :func:`lever`, with the location of the bad name in the error message."""
     try:
         return lever(name)
-    except UnknownNameError as exc:
+    except UnknownNameError:
         raise UnknownNameError("lever", name, [lv.constant for lv in levers()], where=where) from None

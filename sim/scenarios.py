@@ -87,7 +87,8 @@ def parse_scenario_text(text: str, where: str) -> tuple[dict, dict[str, float]]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioFileError(f"{where}: not valid TOML ({exc})") from None
     except RecursionError:  # hostile input: thousands of nested arrays or tables
-        raise ScenarioFileError(f"{where}: the file is nested too deeply; a scenario is flat [scenario] and [levers] tables") from None
+        raise ScenarioFileError(f"{where}: the file is nested too deeply; "
+                                "a scenario is flat [scenario] and [levers] tables") from None
     if not data:
         raise ScenarioFileError(f"{where}: empty scenario file: it needs a [scenario] table (title, "
                                 "inherits) and/or a [levers] table; for the baseline use the preset 'baseline'")

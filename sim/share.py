@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from . import levers as levers_mod
+from . import geography, levers as levers_mod
 from .errors import OasisError
-from .indicators import GEOGRAPHIES
 
 MODEL_KEY = "m"
 REGION_KEY = "region"
@@ -97,7 +96,7 @@ class SharedState:
         return not self.changed and self.region is None and self.lang is None and self.model_hash is None
 
 
-_CHOICE_KEYS = {REGION_KEY: ("region", GEOGRAPHIES, "region"), LANG_KEY: ("lang", LANGS, "language")}
+_CHOICE_KEYS = {REGION_KEY: ("region", geography.GEOGRAPHIES, "region"), LANG_KEY: ("lang", LANGS, "language")}
 
 
 def decode(params: Mapping[str, object], current_model_hash: str) -> SharedState:

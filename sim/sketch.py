@@ -40,7 +40,7 @@ def sectors(text: str) -> list[Sector]:
     body = text.split(SKETCH_MARK)[0]
     marks = [(m.start(), m.end(), m.group("name").strip()) for m in _GROUP_RE.finditer(body)]
     out: list[Sector] = []
-    for i, (start, end, name) in enumerate(marks):
+    for i, (_start, end, name) in enumerate(marks):
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(body)
         if name.lower() == "control":
             continue

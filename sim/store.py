@@ -91,7 +91,7 @@ def _levers_from_json(text: str, where: str) -> tuple[dict[str, float], list[str
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def default_location() -> str:

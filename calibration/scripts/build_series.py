@@ -30,15 +30,16 @@ import argparse
 import csv
 import io
 import math
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
 from _meta import GEOGRAPHIES, REFERENCES, SIX_REGIONS  # noqa: E402
+
+from sim.io import atomic_write_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_RAW = REPO / "calibration" / "data" / "raw"
@@ -142,7 +143,8 @@ def build_population(b: Builder, raw: Path) -> None:
         "Statistical Yearbook year-end column (the two columns agree to rounding in their 2000-2008 "
         "overlap)",
         caveats="Level jumps at census years: 1989->1990 +75.0 (+5.2%) and 1999->2000 +74.4 (+4.2%) "
-        "coincide with the 1990 and 2000 censuses (re-basing, not growth; the raw files do not say so); 2014->2015 +62 (+2.7%) is also unusually large (2015 1% sample "
+        "coincide with the 1990 and 2000 censuses (re-basing, not growth; the raw files do not say so); "
+        "2014->2015 +62 (+2.7%) is also unusually large (2015 1% sample "
         "survey year). Fit growth rates across these years with care.",
         outliers="1990 and 2000 level jumps (census)",
     )
@@ -702,7 +704,7 @@ def build_energy(b: Builder, raw: Path) -> None:
     fe_cav = ("'Total Consumption' of the LBL balance = sum of end uses; EXCLUDES power/heat transformation "
               "losses, electricity and heat at calorific value -> NOT the official provincial total energy "
               "consumption. Years 1986-1989 and 1991-1994 are gaps; 2015+ not read (gap).")
-    for sid, (col, kw, what) in cols.items():
+    for sid, (_col, _kw, what) in cols.items():
         if sid == "tpes_mtce":
             b.series(sid, "Mtce", "Xinjiang total primary energy supply (production + imports - exports + "
                      "stock change), LBL China Energy Databook via gcam-china",
@@ -1451,16 +1453,7 @@ def write_atomic(path: Path, header: list[str], rows: list[list[str]]) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, buf.getvalue(), make_parents=True)  # the project's one atomic writer
 
 
 def build(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> dict[str, object]:

@@ -10,15 +10,15 @@ Run:  python calibration/scripts/derive_model_inputs.py
 from __future__ import annotations
 
 import csv
-import os
+import io
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from sim import data  # noqa: E402
+from sim.io import atomic_write_text  # noqa: E402
 
 OUT = ROOT / "calibration" / "derived" / "model_inputs.csv"
 RAW = ROOT / "calibration" / "data" / "raw"
@@ -101,16 +101,17 @@ def _array(info, name: str) -> list[float]:
     return [float(x) for x in expr.replace(";", ",").split(",")]
 
 
+def _write_csv(path: Path, fieldnames: list[str], rows: list[dict]) -> Path:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return atomic_write_text(path, buf.getvalue(), make_parents=True)
+
+
 def write(rows: list[dict], path: Path = OUT) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["constant", "value", "units", "formula", "sources"], lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({**r, "value": f"{r['value']:.6g}"})
-    os.replace(tmp, path)
-    return path
+    return _write_csv(path, ["constant", "value", "units", "formula", "sources"],
+                      [{**r, "value": f"{r['value']:.6g}"} for r in rows])
 
 
 # --- model v2: population and economy (helper P, issue 11) -------------------------------------
@@ -207,15 +208,8 @@ def derive_p() -> list[dict]:
 
 
 def write_lookups(rows: list[dict], path: Path = LOOKUPS) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["lookup", "x", "y", "formula", "sources"], lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({**r, "x": f"{r['x']:.6g}", "y": f"{r['y']:.6g}"})
-    os.replace(tmp, path)
-    return path
+    return _write_csv(path, ["lookup", "x", "y", "formula", "sources"],
+                      [{**r, "x": f"{r['x']:.6g}", "y": f"{r['y']:.6g}"} for r in rows])
 
 
 def mdl_lookup_text(name: str, points: list[tuple[float, float]]) -> str:

@@ -57,7 +57,8 @@ def _cmd_calibrate(args) -> int:
           f"{mc['tau_max']:.0f} (kept steps / tau {mc['steps_over_tau_max']:.1f}), ESS min {mc['ess_min']:.0f}, "
           f"split R-hat max {mc.get('rhat_max', float('nan')):.3f}; "
           f"{ens['distinct']} distinct draws")
-    for label, cov in (("full posterior", doc.get("coverage", {})), ("hindcast posterior", doc.get("hindcast", {}).get("coverage", {}))):
+    for label, cov in (("full posterior", doc.get("coverage", {})),
+                       ("hindcast posterior", doc.get("hindcast", {}).get("coverage", {}))):
         for window, c in cov.items():
             print(f"coverage {label} {window}: {c['cover50']:.0%} in 50 % band, {c['cover90']:.0%} in 90 % band (n {c['n']})")
     print(f"wrote {args.out or CALIBRATION_DIR / 'calibrated.toml'} in {time.perf_counter() - t0:.0f} s; "
@@ -81,7 +82,7 @@ def _cmd_fit_report(args) -> int:
         raise OasisError(f"{cal_path}: no calibrated value for {', '.join(missing)} (config changed? re-run calibrate)")
     ens = pipeline.load_ensemble(out_dir / "ensemble.csv")
     written = write_report(out_dir, problem=st.problem(), doc=doc, ensemble=ens, pngs=not args.no_png)
-    for key, path in written.items():
+    for path in written.values():
         print(f"wrote {path}")
     return 0
 

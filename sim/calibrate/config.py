@@ -70,7 +70,7 @@ class Config:
     def targets_path(self) -> Path:
         return _resolve(self.settings["targets"])
 
-    def with_settings(self, **kw) -> "Config":
+    def with_settings(self, **kw) -> Config:
         return replace(self, settings={**self.settings, **kw})
 
 
@@ -120,7 +120,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, parameters=None) -> Config
     free: list[FreeParameter] = []
     for i, entry in enumerate(doc.get("free", [])):
         start = headers[i] if i < len(headers) else 1
-        at = lambda f: lines.field(start, f)  # noqa: E731
+        at = lambda f: lines.field(start, f)  # noqa: E731, B023 - used within this iteration only
         for key in entry:
             if key not in FREE_FIELDS:
                 raise TargetFileError(f"{path}:{at(key)}: field '{key}': unknown field; allowed: {', '.join(sorted(FREE_FIELDS))}")

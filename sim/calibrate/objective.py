@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import levers as levers_mod
+from .. import geography, levers as levers_mod
 from .config import Config
 from .targets import Target, TargetSet, evaluate
 
@@ -77,7 +77,8 @@ class Problem:
         for v, a in arrays.items():
             if a.ndim == 1:  # scalar variable with n == 1 squeezed? keep (sample, time)
                 arrays[v] = a[None, :]
-        regions = [str(r) for r in ds["Region"].values] if "Region" in ds.dims else []
+        dim = geography.REGION_DIM
+        regions = [str(r) for r in ds[dim].values] if dim in ds.dims else []
         region_index = {r: i for i, r in enumerate(regions)}
         times = np.rint(ds["time"].values).astype(int)
         pos = {y: i for i, y in enumerate(times)}
@@ -102,7 +103,8 @@ class Problem:
         ds = self.model.run(params, n=x.shape[0], outputs=self.outputs, backend="numpy",
                             final_time=final_time or self.final_time)
         arrays = {v: np.asarray(ds[v].values, dtype=float) for v in self.outputs}
-        regions = [str(r) for r in ds["Region"].values] if "Region" in ds.dims else []
+        dim = geography.REGION_DIM
+        regions = [str(r) for r in ds[dim].values] if dim in ds.dims else []
         region_index = {r: i for i, r in enumerate(regions)}
         years = np.rint(ds["time"].values).astype(int)
         return years, {t.name: evaluate(t, arrays, region_index) for t in self.targets.targets}

@@ -15,8 +15,7 @@ import pandas as pd
 from ..errors import OasisError
 from ..io import atomic_write
 from ..model import REPO_ROOT
-from . import mcmc as mcmc_mod
-from . import predictive as predictive_mod
+from . import mcmc as mcmc_mod, predictive as predictive_mod
 from .config import Config, load_config
 from .likelihood import ErrorModel
 from .objective import Problem
@@ -207,7 +206,7 @@ def run(st: Setup, *, seed: int | None = None, out: Path | str | None = None, hi
                        "error_prior_scale": s["error_prior_scale"], "error_prior_shape": s["error_prior_shape"],
                        "ar1_rho_max": s["ar1_rho_max"], "weights": "power likelihood: weight x log L_s"},
         "provenance": {
-            "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
             "model": _rel(st.config.model_path()), "model_sha256": sha256_file(st.config.model_path()),
             "data": _rel(DATA_FILE), "data_sha256": sha256_file(DATA_FILE),
             "targets": _rel(st.targets.path), "targets_sha256": sha256_file(st.targets.path),

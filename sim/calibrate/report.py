@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import geography
 from ..io import atomic_write
 from . import metrics
 from .hindcast import out_of_sample
@@ -410,7 +411,8 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
             f"* **Sampler**: {ens.get('method', '')}; {mc.get('walkers', '?')} walkers × {mc.get('steps', '?')} "
             f"steps, burn-in {mc.get('burn', '?')}, each half-ensemble update is one batch of the numpy engine.",
             "",
-            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median | ≥ 50 τ | split R̂ max | s |",
+            "| run | walkers | steps | burn | acceptance | τ mean | τ max | kept steps / τ max | ESS min | ESS median "
+            "| ≥ 50 τ | split R̂ max | s |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, d in (("full", mc), ("hindcast", doc.get("hindcast", {}).get("mcmc", {}))):
@@ -435,7 +437,8 @@ def _v2_sections(md: str, problem, doc, ensemble, cov) -> str:
         lines += ["## Predictive coverage (observation error included)", "",
                   "Share of the fitted observations inside the central 50 % and 90 % posterior predictive bands "
                   "(ensemble member + AR(1) residual path with that member's σ, ρ; "
-                  f"{int(problem.config.settings.get('predictive_replicates', 20))} paths per member). Nominal: 50 % and 90 %.", "",
+                  f"{int(problem.config.settings.get('predictive_replicates', 20))} paths per member). "
+                  "Nominal: 50 % and 90 %.", "",
                   "| sector | n | in 50 % band | in 90 % band |", "|---|---|---|---|"]
         for _, r in summ.iterrows():
             lines.append(f"| {r['sector']} | {int(r['n'])} | {_pct(r['cover50'])} | {_pct(r['cover90'])} |")
@@ -476,7 +479,7 @@ def _longrun(problem, doc, ensemble) -> list[str]:
     [report] longrun_scenarios: posterior mode and the 5-95 % band of the ensemble (parameter
     uncertainty), next to the SSP1-5 envelope of the anchor (anchors.csv) re-based to the mode's
     2019 value (growth path, not level)."""
-    from .. import scenarios
+    from .. import runner, scenarios
     from ..data import load_anchors
 
     cfg = problem.config
@@ -496,15 +499,14 @@ def _longrun(problem, doc, ensemble) -> list[str]:
              "|---|---|" + "---|" * len(years)]
     for name in names:
         sc = scenarios.load(name)
-        params = dict(problem.base) | dict(sc.levers)
+        params = runner.lever_params(sc.levers, base=problem.base)
         for j, pn in enumerate(problem.names):
             params[pn] = x[:, j]
         ds = problem.model.run(params, n=len(x), outputs=variables, backend="numpy", final_time=float(max(years)))
         t = np.rint(ds["time"].values).astype(int)
         for e in cfg.longrun:
             a = ds[e["variable"]]
-            if "Region" in a.dims:
-                a = a.sum("Region")
+            a = geography.total(a, None, geography.WHOLE)  # Xinjiang total (scalars pass)
             a = np.asarray(a.values, dtype=float)
             cells = []
             for y in years:
@@ -512,7 +514,8 @@ def _longrun(problem, doc, ensemble) -> list[str]:
                 lo, hi = np.nanpercentile(a[1:, k], [5, 95])
                 cell = f"{a[0, k]:.4g} ({lo:.4g}–{hi:.4g})"
                 if e.get("anchor"):
-                    an = anchors[(anchors.anchor_id == e["anchor"]) & (anchors.geography == e.get("anchor_geography", "xinjiang"))]
+                    an = anchors[(anchors.anchor_id == e["anchor"])
+                                 & (anchors.geography == e.get("anchor_geography", "xinjiang"))]
                     base = an[an.year == 2019].set_index("scenario")["value"]
                     at = an[an.year == y].set_index("scenario")["value"]
                     ratio = (at / base).dropna()

@@ -1,7 +1,7 @@
 """``calibration/calibrated.toml``: write it (atomically, with provenance) and read it back.
 
 :func:`calibrated_parameters` is what the rest of the project uses: the calibrated values of the
-free parameters, merged under the lever values by :func:`sim.runner.scenario_params`, so the CLI,
+free parameters, merged under the lever values by :func:`sim.runner.lever_params`, so the CLI,
 the app, the checks and the sensitivity jobs all run the calibrated model by default. It returns
 ``{}`` when the file is missing (or when ``OASIS_SD_CALIBRATED=none``) and warns, without failing,
 when the file was made for a different model file.

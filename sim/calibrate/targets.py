@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import geography
 from ..errors import OasisError, nearest
-from ..indicators import GEOGRAPHIES
 
 ERROR_MODELS = ("relative", "absolute")
 TARGET_FIELDS = {"name", "series", "geography", "unit", "variable", "subtract", "per", "per_geography",
@@ -154,8 +154,8 @@ def read_toml(path: Path) -> tuple[dict, TomlLines]:
 
 def _geography_regions(geographies: pd.DataFrame, geo: str) -> tuple[str, ...] | None:
     """Model regions of a geography when geographies.csv maps it exactly, else None."""
-    if geo in GEOGRAPHIES:
-        return tuple(GEOGRAPHIES[geo])
+    if geo in geography.GEOGRAPHIES:
+        return tuple(geography.GEOGRAPHIES[geo])
     row = geographies[geographies["geography"] == geo]
     if row.empty or row.iloc[0]["mapping"] != "exact":
         return None
@@ -183,7 +183,7 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
     unknown_top = set(doc) - {"settings", "target", "excluded"}
     if unknown_top:
         name = sorted(unknown_top)[0]
-        raise _err(path, 1, name, f"unknown table; allowed: settings, target, excluded")
+        raise _err(path, 1, name, "unknown table; allowed: settings, target, excluded")
     settings = dict(SETTINGS_DEFAULTS)
     for key, value in doc.get("settings", {}).items():
         if key not in SETTINGS_DEFAULTS:
@@ -202,7 +202,7 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
     names: set[str] = set()
     for i, entry in enumerate(doc.get("target", [])):
         start = headers[i] if i < len(headers) else 1
-        at = lambda f: lines.field(start, f)  # noqa: E731
+        at = lambda f: lines.field(start, f)  # noqa: E731, B023 - used within this iteration only
         for key in entry:
             if key not in TARGET_FIELDS:
                 raise _err(path, at(key), key, f"unknown field; did you mean {', '.join(nearest(key, TARGET_FIELDS)) or 'one of ' + ', '.join(sorted(TARGET_FIELDS))}?")
@@ -230,9 +230,9 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
         if subscripted:
             if "regions" in entry:
                 reg = entry["regions"]
-                if reg not in GEOGRAPHIES:
-                    raise _err(path, at("regions"), "regions", f"unknown model geography '{reg}'; allowed: {', '.join(GEOGRAPHIES)}")
-                regions = tuple(GEOGRAPHIES[reg])
+                if reg not in geography.GEOGRAPHIES:
+                    raise _err(path, at("regions"), "regions", f"unknown model geography '{reg}'; allowed: {', '.join(geography.GEOGRAPHIES)}")
+                regions = tuple(geography.GEOGRAPHIES[reg])
             else:
                 found = _geography_regions(geographies, geo)
                 if found is None:
@@ -242,9 +242,9 @@ def load_targets(path: Path | str, *, variables: dict, series: pd.DataFrame | No
         per_regions = regions
         if "per_geography" in entry:
             pg = entry["per_geography"]
-            if pg not in GEOGRAPHIES:
-                raise _err(path, at("per_geography"), "per_geography", f"unknown model geography '{pg}'; allowed: {', '.join(GEOGRAPHIES)}")
-            per_regions = tuple(GEOGRAPHIES[pg])
+            if pg not in geography.GEOGRAPHIES:
+                raise _err(path, at("per_geography"), "per_geography", f"unknown model geography '{pg}'; allowed: {', '.join(geography.GEOGRAPHIES)}")
+            per_regions = tuple(geography.GEOGRAPHIES[pg])
         scale = entry.get("scale", 1.0)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale == 0:
             raise _err(path, at("scale"), "scale", f"expected a finite non-zero number, got {scale!r}")
@@ -356,7 +356,8 @@ def _replace_obs(t: Target, obs: pd.Series) -> Target:
 
 
 def evaluate(target: Target, arrays: dict[str, np.ndarray], region_index: dict[str, int]) -> np.ndarray:
-    """Model value of a target: arrays (sample, time[, Region]) -> (sample, time)."""
+    """Model value of a target: arrays (sample, time[, region]) -> (sample, time); regions
+    summed, ``per`` by :func:`sim.geography.ratio` (NaN where the denominator is 0)."""
     def total(names, regions):
         out = 0.0
         for v in names:
@@ -371,6 +372,5 @@ def evaluate(target: Target, arrays: dict[str, np.ndarray], region_index: dict[s
         num = num - total(target.subtract, target.regions)
     if target.per:
         den = total(target.per, target.per_regions)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            num = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+        num = geography.ratio(num, den)  # NaN where the denominator is 0
     return target.scale * np.asarray(num, dtype=float)

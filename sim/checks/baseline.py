@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import geography
 from ..errors import OasisError
 from ..io import atomic_write
 from ..model import DEFAULT_MODEL, REPO_ROOT, model_hash
@@ -48,9 +49,10 @@ def generate(model_path: Path | str = DEFAULT_MODEL) -> dict:
         entry = {}
         for var in KEY_OUTPUTS:
             da = ds[var].isel(sample=i)
-            if "Region" in da.dims:
-                entry[var] = {str(r): [float(f"{v:.8g}") for v in da.sel(Region=r).values]
-                              for r in da["Region"].values}
+            dim = geography.REGION_DIM
+            if dim in da.dims:
+                entry[var] = {str(r): [float(f"{v:.8g}") for v in da.sel({dim: r}).values]
+                              for r in da[dim].values}
             else:
                 entry[var] = [float(f"{v:.8g}") for v in da.values]
         out["presets"][name] = entry

@@ -8,9 +8,8 @@ from ..model import DEFAULT_MODEL
 
 def cli_check(args) -> int:
     """Run sd_models/checks.yaml; exit 0 when every check has its expected outcome, 1 otherwise."""
-    from .runner import run_suite
-
     from ..errors import OasisError
+    from .runner import run_suite
 
     report = run_suite(args.checks, args.model, only=args.only or None)
     print(report.table())

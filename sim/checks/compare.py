@@ -102,20 +102,18 @@ def lever_sample(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, float]]:
 
 
 def _scenarios(n_samples: int, seed: int) -> list[matrix_mod.Scenario]:
-    from .. import scenarios as scenarios_mod
-
-    from ..calibrate.result import calibrated_parameters
+    from .. import runner, scenarios as scenarios_mod
 
     # both model versions run with the current calibration, so only the structure differs
-    calibrated = calibrated_parameters()
     scs = [matrix_mod.Scenario(name, matrix_mod.preset_params(name)) for name in scenarios_mod.available()]
-    scs += [matrix_mod.Scenario(f"sample{i}", {**calibrated, **v}) for i, v in enumerate(lever_sample(n_samples, seed))]
+    scs += [matrix_mod.Scenario(f"sample{i}", runner.lever_params(v)) for i, v in enumerate(lever_sample(n_samples, seed))]
     return scs
 
 
 def _run(compiled, scs, outputs):
-    known = set(compiled.constants)
-    kept = [matrix_mod.Scenario(s.name, {k: v for k, v in s.params.items() if k in known}) for s in scs]
+    from ..runner import known_to
+
+    kept = [matrix_mod.Scenario(s.name, known_to(s.params, compiled)) for s in scs]
     params, n = matrix_mod.engine_params(kept, compiled)
     return compiled.run(params, n=n, outputs=outputs)
 

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from .. import geography
 from ..errors import OasisError
-
-REGION_DIM = "Region"
 
 
 class ExpressionError(OasisError, ValueError):
@@ -529,8 +528,8 @@ def evaluate(node, ctx: Context):
             raise ExpressionError("a comparison with a quoted string")
         result = None
         for op, x, y in zip(node.ops, vals, vals[1:]):
-            r = {"<": lambda: x < y, "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y,
-                 "==": lambda: x == y, "!=": lambda: x != y}[op]()
+            r = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                 "==": operator.eq, "!=": operator.ne}[op](x, y)
             if not isinstance(r, xr.DataArray):
                 r = xr.DataArray(bool(r))
             result = r if result is None else (result & r)
@@ -567,17 +566,18 @@ def _call(node: Call, ctx: Context):
         return da
     if f in ("sum", "region"):
         x = evaluate(args[0], ctx)
-        if not isinstance(x, xr.DataArray) or REGION_DIM not in x.dims:
+        dim = geography.REGION_DIM
+        if not isinstance(x, xr.DataArray) or dim not in x.dims:
             raise ExpressionError(f"{f}() needs a region-subscripted variable")
         if f == "region":
             name = _str_arg(args[1], f)
-            if name not in list(x[REGION_DIM].values):
+            if name not in list(x[dim].values):
                 raise ExpressionError(f"unknown region {name!r}")
-            return x.sel({REGION_DIM: name}, drop=True)
-        geo = _str_arg(args[1], f) if len(args) > 1 else "xinjiang"
+            return x.sel({dim: name}, drop=True)
+        geo = _str_arg(args[1], f) if len(args) > 1 else geography.WHOLE
         if geo not in ctx.geographies:
             raise ExpressionError(f"unknown geography {geo!r}; use one of {', '.join(ctx.geographies)}")
-        return x.sel({REGION_DIM: ctx.geographies[geo]}).sum(REGION_DIM)
+        return geography.total(x, None, geo, dim, ctx.geographies)
     vals = [evaluate(a, ctx) for a in args]
     if any(isinstance(v, str) for v in vals):
         raise ExpressionError(f"{f}() got a string argument")
@@ -585,7 +585,7 @@ def _call(node: Call, ctx: Context):
         return abs(_as_float(vals[0]))
     if f in ("min", "max"):
         out = _as_float(vals[0])
-        fn = np.fmin if False else (np.minimum if f == "min" else np.maximum)
+        fn = np.minimum if f == "min" else np.maximum
         for v in vals[1:]:
             out = fn(out, _as_float(v))
         return out

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import levers as levers_mod
-from .. import scenarios as scenarios_mod
+from .. import levers as levers_mod, scenarios as scenarios_mod
 from ..errors import OasisError, UnknownNameError
 from .spec import MatrixSpec
 

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .. import indicators
+from .. import geography
 from ..errors import OasisError
 from ..model import DEFAULT_MODEL
-from . import expr as expr_mod
-from . import matrix as matrix_mod
+from . import expr as expr_mod, matrix as matrix_mod
 from .spec import DEFAULT_CHECKS, CheckSpec, CheckSpecError, CheckSuite, load_suite
 
 FINITE_CHUNK = 48  # samples per engine call when every output is needed (memory bound)
@@ -189,7 +188,7 @@ def _label(node) -> str:
 
 def evaluate_assert(check: CheckSpec, ds: xr.Dataset, matrix: matrix_mod.Matrix, observations) -> tuple[int, list[Failure]]:
     ctx = expr_mod.Context(ds, ref_index=matrix.ref_index, observations=observations,
-                           geographies=indicators.GEOGRAPHIES)
+                           geographies=geography.GEOGRAPHIES)
     value = expr_mod.evaluate(check.assert_ast, ctx)
     if not isinstance(value, xr.DataArray) or value.dtype != bool:
         raise expr_mod.ExpressionError(f"check '{check.id}': the predicate is not a comparison (true/false)")
@@ -198,7 +197,7 @@ def evaluate_assert(check: CheckSpec, ds: xr.Dataset, matrix: matrix_mod.Matrix,
         mask = mask & m
     if check.when_ast is not None:
         wctx = expr_mod.Context(ds, ref_index=matrix.ref_index, observations=observations,
-                                geographies=indicators.GEOGRAPHIES)
+                                geographies=geography.GEOGRAPHIES)
         when = expr_mod.evaluate(check.when_ast, wctx)
         for m in wctx.masks:
             when = when & m
@@ -209,12 +208,11 @@ def evaluate_assert(check: CheckSpec, ds: xr.Dataset, matrix: matrix_mod.Matrix,
     like = like.broadcast_like(xr.DataArray(np.zeros((ds.sizes["sample"], ds.sizes["time"])),
                                             dims=("sample", "time"), coords={"time": ds.time}))
     bad = (~_to_full(value, like)) & _to_full(mask, like)
-    if check.regions and indicators.REGION_DIM in bad.dims:
-        bad = bad.sel({indicators.REGION_DIM: indicators.regions_of(check.regions)})
+    bad = geography.select(bad, check.regions) if check.regions else bad
     operands = None
     if isinstance(check.assert_ast, expr_mod.Compare):
         octx = expr_mod.Context(ds, ref_index=matrix.ref_index, observations=observations,
-                                geographies=indicators.GEOGRAPHIES)
+                                geographies=geography.GEOGRAPHIES)
         operands = [(_label(a), expr_mod.evaluate(a, octx)) for a in check.assert_ast.args]
     return _locate(bad, matrix, operands)
 

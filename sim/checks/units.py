@@ -19,7 +19,6 @@ without ``/100``) is a warning.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -41,23 +40,23 @@ class Unit:
     dims: tuple  # exponents over BASE
     scale: float = 1.0
 
-    def __mul__(self, o: "Unit") -> "Unit":
+    def __mul__(self, o: Unit) -> Unit:
         return Unit(tuple(a + b for a, b in zip(self.dims, o.dims)), self.scale * o.scale)
 
-    def __truediv__(self, o: "Unit") -> "Unit":
+    def __truediv__(self, o: Unit) -> Unit:
         return Unit(tuple(a - b for a, b in zip(self.dims, o.dims)), self.scale / o.scale)
 
-    def __pow__(self, n: float) -> "Unit":
+    def __pow__(self, n: float) -> Unit:
         return Unit(tuple(a * n for a in self.dims), self.scale ** n)
 
     @property
     def dimensionless(self) -> bool:
         return all(abs(d) < 1e-12 for d in self.dims)
 
-    def same_dims(self, o: "Unit") -> bool:
+    def same_dims(self, o: Unit) -> bool:
         return all(abs(a - b) < 1e-12 for a, b in zip(self.dims, o.dims))
 
-    def same(self, o: "Unit") -> bool:
+    def same(self, o: Unit) -> bool:
         return self.same_dims(o) and math.isclose(self.scale, o.scale, rel_tol=_REL)
 
     def __str__(self) -> str:
@@ -96,7 +95,7 @@ UNIT_NAMES: dict[str, Unit] = {
     "cny": _base(_YUAN),
 }
 _PREFIX_NUMBERS = {"10k": 1e4}
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:e[-+]?\d+)?k?)(?![a-z])|(?P<name>[a-z%][a-z]*?)(?P<pow>\d*)(?![a-z])|(?P<op>[/*()^]))", re.I)
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:e[-+]?\d+)?k?)(?![a-z])|(?P<name>[a-z%][a-z]*?)(?P<pow>\d*)(?![a-z])|(?P<op>[/*()^]))", re.I)  # noqa: E501 - one regex
 
 
 def parse_unit(text: str) -> Unit:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from .compiler import ENGINE_VERSION, ModelIR, compile_ir, model_hash
@@ -24,18 +23,10 @@ def cache_dir() -> Path:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """The project's one atomic writer (:func:`sim.io.atomic_write_bytes`), folder created."""
+    from ..io import atomic_write_bytes
+
+    atomic_write_bytes(path, data, make_parents=True)
 
 
 def load_or_compile(path, use_cache: bool = True) -> ModelIR:

@@ -6,12 +6,12 @@ plain functions, tested without Streamlit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from .. import indicators, levers as levers_mod, scenarios
+from .. import indicators, levers as levers_mod, redlines, scenarios
 from ..model import REPO_ROOT
 
 RESULT_ROOTS = (REPO_ROOT / "search" / "results", REPO_ROOT / "runs" / "search")
@@ -91,10 +91,10 @@ def render(set_levers: Callable[[dict[str, float]], None], lang: str = "en") -> 
         k1 = c1.selectbox("maximise", keys, index=keys.index("gdp"), key="fp_k1")
         k2 = c2.selectbox("minimise", keys, index=keys.index("water_use"), key="fp_k2")
         year = st.select_slider("year", options=list(range(2025, 2061)), value=2035, key="fp_year")
-        reds = st.multiselect("red lines kept 2030–2060", list(indicators.RED_LINE_FLAGS),
+        reds = st.multiselect("red lines kept 2030–2060", list(redlines.FLAGS),
                               default=["farmland_floor_breached", "total_water_cap_exceeded",
                                        "groundwater_overdraft_flag"],
-                              format_func=lambda f: indicators.RED_LINE_FLAGS[f][1 if zh else 0], key="fp_reds")
+                              format_func=lambda f: redlines.FLAGS[f][1 if zh else 0], key="fp_reds")
         if st.button(f"Search ({QUICK_POP} × {QUICK_GENERATIONS} runs)", key="fp_run"):
             text = quick_spec_text([(k1, year, "max"), (k2, year, "min")], reds, 2030, 2060)
             import hashlib

@@ -59,9 +59,9 @@ def _cmd_robustness(args) -> int:
     out = _out_dir(args.out)
     futures = rb.make_futures(args.members, args.deep_samples, args.seed)
     metrics, senses = rb.outcome_metrics(geography=args.region)
-    from .. import indicators
+    from .. import redlines
 
-    flags = list(indicators.RED_LINE_FLAGS)
+    flags = list(redlines.FLAGS)
     t0 = time.perf_counter()
     with _backend(args) as backend:
         values, breach, titles = rb.scenario_runs(names, futures, metrics, flags, (args.start, args.end),
@@ -115,7 +115,8 @@ def add_parsers(sub) -> None:
     o.set_defaults(func=_cmd_optimise)
 
     r = sub.add_parser("robustness", help="presets over the calibration ensemble × deep uncertainties")
-    r.add_argument("--scenario", action="append", help="preset name, .toml file, or 'presets' for every preset (repeatable; default: presets)")
+    r.add_argument("--scenario", action="append",
+                   help="preset name, .toml file, or 'presets' for every preset (repeatable; default: presets)")
     r.add_argument("--start", type=int, default=2030, help="red lines judged from this year")
     r.add_argument("--end", type=int, default=2060, help="... to this year")
     _futures(r)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,7 +74,6 @@ def prim_boxes(X: pd.DataFrame, y: np.ndarray, *, threshold: float = 0.5, max_bo
     # it counts cases of interest as y >= threshold, so 0 itself would count every row); the point
     # on the trajectory is chosen below with the real density threshold.
     p = prim.Prim(X, y.astype(float), threshold=1e-9, peel_alpha=peel_alpha, mass_min=mass_min)
-    n_fail = int(y.sum())
     boxes = []
     for _ in range(max_boxes):
         try:
@@ -150,7 +148,7 @@ def discover(scenario: str, *, red_line: str | None = "groundwater", year: int =
              store_dir=None) -> Discovery:
     """Run ``scenario`` over the futures (:func:`sim.search.robustness.make_futures`) and describe its
     failures: red line breached in ``year``, or ``indicator`` at ``year`` above/below a value."""
-    from .. import indicators
+    from .. import indicators, redlines
     from .evaluate import Metric, red_line_flag
     from .robustness import make_futures, scenario_runs
 
@@ -172,7 +170,7 @@ def discover(scenario: str, *, red_line: str | None = "groundwater", year: int =
         _, breach, _ = scenario_runs([scenario], futures, [], [flag], window=(year, year), geography=geography,
                                      backend=backend, store_dir=store_dir)
         failed = breach[0, :, 0] > 0
-        label = f"{indicators.RED_LINE_FLAGS[flag][0]} breached in {year}"
+        label = f"{redlines.FLAGS[flag][0]} breached in {year}"
     X = pd.DataFrame(futures.values, columns=[f.constant for f in futures.factors])
     X = X.loc[:, X.nunique() > 1]
     screened = top_inputs(X, failed, max_inputs) if 0 < failed.sum() < len(failed) else list(X.columns)

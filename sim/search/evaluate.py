@@ -8,75 +8,28 @@ picklable, ``evaluate(X) -> (n, n_out, 1)``), so every large job runs through th
 (in-process, process pool, Dask) and the same chunked, resumable :class:`JobStore` as sensitivity
 jobs (:func:`evaluate_design`).
 
-Red lines are judged in ONE function, :func:`red_line_breach_years`, so that it can move to a
-shared red-line module later.
+Red lines are judged by :func:`sim.redlines.breach_years` (the one red-line module).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .. import indicators
+from .. import indicators, redlines
 from ..model import DEFAULT_MODEL
 from ..sensitivity.executors import Backend, InProcessBackend
 from ..sensitivity.factors import Factor
 from ..sensitivity.store import JobStore, iter_chunk_layout, sha256_array
 
-# Red lines: short name -> model flag (1 = breached, Region-subscripted). Labels live in
-# sim.indicators.RED_LINE_FLAGS; these short names are what spec files may also use.
-RED_LINE_ALIASES = {
-    "farmland_floor": "farmland_floor_breached",
-    "water_cap": "total_water_cap_exceeded",
-    "groundwater": "groundwater_overdraft_flag",
-    "ecological": "ecological_red_line_breached",
-}
-
-
-def red_line_flag(name: str) -> str:
-    """Model flag of a red line given by flag name or short alias (``groundwater``)."""
-    from ..errors import UnknownNameError
-
-    if name in indicators.RED_LINE_FLAGS:
-        return name
-    if name in RED_LINE_ALIASES:
-        return RED_LINE_ALIASES[name]
-    raise UnknownNameError("red line", name, list(indicators.RED_LINE_FLAGS) + list(RED_LINE_ALIASES))
-
-
-def red_line_breach_years(ds, flag: str, geography: str, first_year: float, last_year: float) -> np.ndarray:
-    """Number of saved years in ``[first_year, last_year]`` in which a red line is breached.
-
-    A year counts as breached when the model's flag is 1 in any region of the geography (the rule
-    of :func:`sim.indicators.first_breach_year`, used by the CLI table and the app).
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        Engine results with dims (sample, time[, Region]) holding ``flag``.
-    flag : str
-        Red-line flag variable (see :data:`sim.indicators.RED_LINE_FLAGS`).
-    geography : str
-        'belt', 'core', 'xinjiang' or one region.
-    first_year, last_year : float
-        Window [year], inclusive.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (sample,), breached years [count]; 0 means the red line is kept in the window.
-    """
-    da = ds[flag]
-    if indicators.REGION_DIM in da.dims:
-        da = da.sel({indicators.REGION_DIM: indicators.regions_of(geography)}).max(indicators.REGION_DIM)
-    t = da.time.values
-    window = (t >= first_year) & (t <= last_year)
-    vals = np.asarray(da.transpose("sample", "time").values)[:, window]
-    return (vals > 0.5).sum(axis=1).astype(float)
+# Red lines are judged in sim.redlines (the one red-line module); re-exported for the search code.
+RED_LINE_ALIASES = redlines.ALIASES
+red_line_flag = redlines.flag_of
+red_line_breach_years = redlines.breach_years
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ output -> (F, G) mapping; the model search (:func:`optimise`) and the ZDT1 test 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from ..calibrate.result import calibrated_parameters
 from ..io import atomic_write
 from ..model import DEFAULT_MODEL, model_hash
 from ..sensitivity.factors import Factor
-from .evaluate import Metric, SearchEvaluator, evaluate_design
+from .evaluate import SearchEvaluator, evaluate_design
 from .spec import InfeasibleError, SearchSpec
 
 FEAS_TOL = 1e-9
@@ -176,9 +176,9 @@ def constraint_labels(spec: SearchSpec) -> list[str]:
             out.append(f"{con.metric.indicator} {con.metric.year} ≥ {con.low:g}")
         if con.high is not None:
             out.append(f"{con.metric.indicator} {con.metric.year} ≤ {con.high:g}")
-    from .. import indicators
+    from .. import redlines
 
-    return out + [f"red line kept {spec.window[0]}–{spec.window[1]}: {indicators.RED_LINE_FLAGS[f][0]}"
+    return out + [f"red line kept {spec.window[0]}–{spec.window[1]}: {redlines.FLAGS[f][0]}"
                   for f in spec.red_lines]
 
 
@@ -316,8 +316,10 @@ def pareto_chart(table: pd.DataFrame, spec: SearchSpec, out: Path, reference: pd
         r = reference.copy()
         r["kept"] = np.where(r["red_lines_kept"], "presets (red lines kept)", "presets (red line breached)")
         pts = alt.Chart(r).mark_point(shape="cross", size=90).encode(
-            x=f"{x}:Q", y=f"{y}:Q", color=alt.Color("kept:N", scale=alt.Scale(domain=["presets (red lines kept)", "presets (red line breached)"], range=["#2ca02c", "#d62728"]),
-                                                    title=None), tooltip=["point", x, y])
+            x=f"{x}:Q", y=f"{y}:Q",
+            color=alt.Color("kept:N", scale=alt.Scale(domain=["presets (red lines kept)", "presets (red line breached)"],
+                                                      range=["#2ca02c", "#d62728"]), title=None),
+            tooltip=["point", x, y])
         labels = alt.Chart(r).mark_text(align="left", dx=6, dy=-6, fontSize=9).encode(x=f"{x}:Q", y=f"{y}:Q",
                                                                                      text="point")
         chart = alt.layer(chart, pts, labels).resolve_scale(color="independent")

@@ -12,14 +12,14 @@ distribution (5/50/95 %).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import indicators, levers as levers_mod, scenarios
+from .. import levers as levers_mod, redlines, scenarios
 from ..errors import OasisError, UnknownNameError
 from ..model import DEFAULT_MODEL
 from ..sensitivity.factors import Factor
@@ -181,7 +181,7 @@ def markdown_table(tables: dict[str, pd.DataFrame], titles: dict[str, str] | Non
     sat = tables["satisficing"].copy()
     reg = tables["regret"].pivot(index="scenario", columns="outcome", values="mean_regret")
     cols = [c for c in sat.columns if c != "scenario"]
-    short = {f: indicators.RED_LINE_FLAGS.get(f, (f,))[0] for f in cols}
+    short = {f: redlines.FLAGS.get(f, (f,))[0] for f in cols}
     short["all_red_lines"] = "all red lines"
     head = ["scenario"] + [f"kept: {short[c]}" for c in cols] + [f"mean regret {o}" for o in reg.columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

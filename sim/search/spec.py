@@ -37,7 +37,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import indicators, levers as levers_mod
+from .. import indicators, levers as levers_mod, redlines
+from ..geography import regions_of
 from ..errors import OasisError, UnknownNameError
 from ..io import read_text_file
 from ..scenarios import _line_of
@@ -136,7 +137,7 @@ def _metric(entry: dict, where: str, text: str, geography: str, what: str) -> Me
         raise SpecError(f"{_loc(where, text, key)}: {what} '{key}' needs 'year' in [{FIRST_YEAR}, {LAST_YEAR}]")
     year = _int(entry["year"], "year", _loc(where, text, "year"), FIRST_YEAR, LAST_YEAR)
     geo = entry.get("geography", geography)
-    indicators.regions_of(geo)
+    regions_of(geo)
     return Metric(key, year, geo)
 
 
@@ -151,7 +152,7 @@ def parse_spec(text: str, where: str = "<spec>") -> SearchSpec:
     _check_keys(search, {"title", "geography", "levers", "fixed"}, where, text, "[search]")
     geography = search.get("geography", "belt")
     try:
-        indicators.regions_of(geography)
+        regions_of(geography)
     except UnknownNameError as exc:
         raise SpecError(f"{_loc(where, text, 'geography')}: {exc}") from None
 
@@ -195,7 +196,7 @@ def parse_spec(text: str, where: str = "<spec>") -> SearchSpec:
     _check_keys(rl, {"keep", "from", "to"}, where, text, "[red_lines]")
     keep = rl.get("keep", [])
     if keep == "all":
-        flags = list(indicators.RED_LINE_FLAGS)
+        flags = list(redlines.FLAGS)
     elif isinstance(keep, list):
         flags = []
         for name in keep:

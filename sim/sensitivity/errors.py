@@ -9,10 +9,9 @@ exceptions on purpose: they should show a traceback.
 
 from __future__ import annotations
 
-import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
-from ..errors import OasisError
+from ..errors import OasisError, did_you_mean as _did_you_mean
 
 
 class SensitivityInputError(OasisError, ValueError):
@@ -41,14 +40,9 @@ class CorruptJobFileError(OasisError, ValueError):
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
-    """Return ' Did you mean: a, b?' (or '') using difflib's nearest matches.
+    """Return ' Did you mean: a, b?' (or '') from :func:`sim.errors.nearest` (no substring fallback).
 
     Matching is case-insensitive because model variable names are often typed
     with different capitalisation than they are declared.
     """
-    cands = list(candidates)
-    lowered = {c.lower(): c for c in cands}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
-    if not close:
-        return ""
-    return " Did you mean: " + ", ".join(lowered[c] for c in close) + "?"
+    return _did_you_mean(name, candidates, n, substring=False)

@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -179,7 +179,7 @@ class ProcessPoolBackend(Backend):
                 on_result(idx, Y)
             if broken:
                 # Every other in-flight future of a broken pool fails too: requeue them all.
-                for fut, task in list(in_flight.items()):
+                for task in list(in_flight.values()):
                     queue.append(task)
                     attempts[task[0]] -= 1  # cancelled, not failed: do not charge an attempt
                 in_flight.clear()

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class Factor:
         return u
 
     @classmethod
-    def from_obj(cls, obj: Any) -> "Factor":
+    def from_obj(cls, obj: Any) -> Factor:
         """Copy the documented attributes off a registry object (duck typed on purpose)."""
         default = getattr(obj, "default", None)
         return cls(

@@ -14,9 +14,10 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,6 @@ from .factors import Factor, problem_dict, resolve_factors, resolve_groups
 from .progress import ProgressCallback, ProgressTracker
 from .sampling import METHODS, MethodOptions, generate, total_rows, validate_method, validate_n
 from .store import FORMAT, IDENTITY_KEYS, JobStore, iter_chunk_layout, manifest_differences, sha256_array
-from .summaries import parse_outputs
 
 log = logging.getLogger("sim.sensitivity")
 log.addHandler(logging.NullHandler())  # library: the caller decides whether warnings are shown
@@ -268,26 +268,16 @@ def _validate_spec(spec: JobSpec) -> None:
 
 def nominal_params(nominal: str | Mapping[str, float], model: str | Path,
                    warn: Callable[[str], None] = log.warning) -> dict[str, float]:
-    """The fixed constants under the factors for ``JobSpec.nominal`` (see there)."""
-    if isinstance(nominal, Mapping):
-        return dict(nominal)
-    if nominal == "model":
-        return {}
-    if nominal != "calibrated":
+    """The fixed constants under the factors for ``JobSpec.nominal`` (see there), from
+    :func:`sim.runner.nominal_params` (the one lever/calibration → parameter path)."""
+    if not isinstance(nominal, Mapping) and nominal not in NOMINAL_CHOICES:
         raise SensitivityInputError(
             f"--nominal must be one of {', '.join(NOMINAL_CHOICES)} (got {nominal!r}).")
     try:
-        from sim.calibrate.result import calibrated_parameters
-    except ImportError:  # pragma: no cover - calibration package absent
-        return {}
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        params = calibrated_parameters(model_path=model)
-    for w in caught:  # e.g. calibrated on another version of the model file
-        warn(f"nominal parameters: {w.message}")
-    return params
+        from sim import runner
+    except ImportError:  # pragma: no cover - sensitivity package used without the model package
+        return dict(nominal) if isinstance(nominal, Mapping) else {}
+    return runner.nominal_params(nominal, model, warn=warn)
 
 
 def _build_evaluator(spec: JobSpec, factors: list[Factor], warn: Callable[[str], None]) -> Evaluator:
@@ -442,7 +432,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
                 warn(f"removed {removed} leftover *.tmp file(s) from an interrupted write")
             row_shape = (len(outputs), len(years))
             if old is None:
-                manifest["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+                manifest["created"] = _dt.datetime.now(_dt.UTC).isoformat()
                 manifest["status"] = "running"
                 store.write_samples(X)
                 store.write_manifest(manifest)
@@ -539,7 +529,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         result.total_seconds = time.monotonic() - t_start
         timings["total"] = round(result.total_seconds, 3)
         manifest.update(status="complete",
-                        finished=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+                        finished=_dt.datetime.now(_dt.UTC).isoformat(),
                         report_years=report_years, warnings=warn_list, timings_s=timings)
         store.write_manifest(manifest)
         tracker.emit("done")
@@ -549,7 +539,7 @@ def run_job(spec: JobSpec, progress: ProgressCallback | None = None) -> JobResul
         if store.manifest_path.exists() and manifest.get("status") == "running":
             manifest.update(status="failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
                             error=f"{type(exc).__name__}: {exc}"[:2000],
-                            finished=_dt.datetime.now(_dt.timezone.utc).isoformat())
+                            finished=_dt.datetime.now(_dt.UTC).isoformat())
             try:
                 store.write_manifest(manifest)
             except OSError:

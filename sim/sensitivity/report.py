@@ -19,8 +19,9 @@ import base64
 import html
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,7 @@ def _md_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_report(result: "JobResult", store: "JobStore", report_years: Sequence[int]) -> dict[str, Path]:
+def write_report(result: JobResult, store: JobStore, report_years: Sequence[int]) -> dict[str, Path]:
     """Write report/report.md, report/report.html and the PNG charts; return their paths."""
     m = result.manifest
     method = m["method"]

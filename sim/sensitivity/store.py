@@ -10,8 +10,9 @@ Layout of an output directory (see README for details)::
     convergence.csv         indices on nested sub-samples + per-output verdict
     report/                 report.md, report.html, *.png
 
-Every file is written to ``<name>.<pid>.tmp`` in the same directory, fsynced
-and then ``os.replace``d into place, so a reader sees either the complete old
+Every file is written by :func:`sim.io.atomic_write` (a ``.<name>.<pid>.<random>.tmp`` file in
+the same directory, fsynced
+and then ``os.replace``d into place), so a reader sees either the complete old
 state or the complete new one; ``*.tmp`` files are never read and are removed
 on the next start.
 """
@@ -23,8 +24,9 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -44,13 +46,11 @@ IDENTITY_KEYS = (
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that no reader can ever see a partial file."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())  # data on disk before the rename makes it visible
-    os.replace(tmp, path)
+    """Write ``data`` to ``path`` so that no reader can ever see a partial file
+    (:func:`sim.io.atomic_write_bytes`, the project's one atomic writer)."""
+    from ..io import atomic_write_bytes as _write
+
+    _write(path, data)
 
 
 def _npz_bytes(**arrays: np.ndarray) -> bytes:

@@ -9,6 +9,7 @@ import streamlit as st
 from sim import levers as levers_mod, scenarios, share, store as store_mod
 from sim.model import DEFAULT_MODEL, model_hash
 
+pytestmark = pytest.mark.slow  # every test drives a Streamlit AppTest session (seconds each)
 
 
 def messages(at, kind: str) -> list[str]:
@@ -79,7 +80,7 @@ def test_every_lever_widget_changes_the_results(new_app):
     at.selectbox(key="preset").set_value("S2_cae_strategy").run()
     s2 = scenarios.load("S2_cae_strategy").levers
     assert levers_of(at) == s2
-    start_digest, start_metrics = at.session_state["_digest"], metric_values(at)
+    start_digest = at.session_state["_digest"]
     unchanged_metrics = []
     by_name = {lv.name: lv for lv in LEVERS}
     for lever in LEVERS:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import app_support as sup, i18n, indicators, levers as levers_mod, scenarios
+from sim import app_support as sup, geography, i18n, indicators, levers as levers_mod, redlines, scenarios
 from sim.data import load_series
 
 
@@ -22,7 +22,7 @@ def test_every_string_has_both_languages():
         assert set(entry) == {"en", "zh"}, key
         assert entry["en"] and entry["zh"], key
         assert entry["en"] != entry["zh"] or "{" in entry["en"], key
-    for geo in indicators.GEOGRAPHIES:
+    for geo in geography.GEOGRAPHIES:
         assert i18n.region_name(geo, "zh") != i18n.region_name(geo, "en")
     for ind in indicators.ALL_INDICATORS.values():
         assert ind.units in i18n.UNITS_ZH, ind.units
@@ -99,7 +99,7 @@ def test_reference_lines_and_red_lines(model):
     base = levers_mod.defaults()
     assert sup.reference_lines(sup.run(model, base), base, "water_use", "belt") == []  # no cap set
     rows = {r.key: r for r in sup.red_lines(ds, s2, "belt")}
-    assert set(rows) == set(indicators.RED_LINE_FLAGS) | {"ebinur_min_inflow"}
+    assert set(rows) == set(redlines.FLAGS) | {"ebinur_min_inflow"}
     assert rows["ebinur_min_inflow"].applicable
     # an unreachable minimum inflow is reported as breached from the full phase-in year
     strict = dict(s2, ebinur_lake_min_inflow_1e8m3_per_yr=8.0, kashi_to_ebinur_transfer_1e8m3_per_yr=0.0)

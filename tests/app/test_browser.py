@@ -8,7 +8,6 @@ is made that way).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -24,9 +23,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="system Chromium /usr/bin/chromium not installed "
-                                       "(apt-get install -y chromium chromium-driver)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="system Chromium /usr/bin/chromium not installed "
+                                        "(apt-get install -y chromium chromium-driver)")]
 
 
 def free_port() -> int:

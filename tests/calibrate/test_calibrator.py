@@ -3,7 +3,6 @@ report and calibrated.toml writing, calibrated defaults used by the runner."""
 from __future__ import annotations
 
 import textwrap
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -84,6 +83,7 @@ def fast(cfg):
                              predictive_replicates=4)
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_and_files(model, synthetic, tmp_path):
     _, cfg, tset = synthetic
     st = pipeline.Setup(fast(cfg), model, tset)
@@ -104,6 +104,7 @@ def test_same_seed_same_result_and_files(model, synthetic, tmp_path):
     assert set(frames[0].columns) >= {"draw", "loss", *TRUTH}
 
 
+@pytest.mark.slow
 def test_report_written_atomically(model, synthetic, tmp_path, monkeypatch):
     from sim.calibrate import report
 

@@ -17,7 +17,6 @@ from sim.calibrate.likelihood import ErrorModel, coverage
 from sim.calibrate.targets import load_targets
 from sim.model import DEFAULT_MODEL
 
-
 # --- coverage and likelihood by hand --------------------------------------------------------------
 
 def test_coverage_by_hand():
@@ -117,6 +116,7 @@ def synthetic(model, tmp_path_factory):
     return st, post
 
 
+@pytest.mark.slow
 def test_recovers_parameters_and_noise_scales(synthetic):
     st, post = synthetic
     f = post.frame
@@ -141,6 +141,7 @@ def test_predictive_coverage_near_nominal_on_synthetic_data(synthetic):
     assert 0.8 <= c90 <= 0.99, c90
 
 
+@pytest.mark.slow
 def test_same_seed_same_posterior(synthetic):
     st, post = synthetic
     cfg = st.config.with_settings(maxiter=3)
@@ -179,7 +180,8 @@ def test_sectors_from_targets_toml_headings(tmp_path):
     series = pd.DataFrame([("population_10k", "xinjiang", 2000, 1.0, "10^4 persons", "s", ""),
                            ("co2_total_mt", "xinjiang", 2000, 1.0, "Mt CO2", "s", "")],
                           columns=["series_id", "geography", "year", "value", "unit", "source_id", "note"])
-    tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)}, series=series, check_coverage=False)
+    tset = load_targets(path, variables={"population_10k": ("Region",), "co2_emissions_mt": ("Region",)},
+                        series=series, check_coverage=False)
     assert predictive.sectors(tset) == {"population_10k@xinjiang": "Population and urbanisation",
                                         "co2_total_mt@xinjiang": "Energy and emissions"}
 

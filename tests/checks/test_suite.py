@@ -6,8 +6,7 @@ this test fails until the marker is removed, so a fix is never silently lost.
 """
 import pytest
 
-from sim.checks import matrix as matrix_mod
-from sim.checks import run_suite
+from sim.checks import matrix as matrix_mod, run_suite
 from sim.checks.spec import load_suite
 from sim.model import DEFAULT_MODEL
 
@@ -17,6 +16,7 @@ def report():
     return run_suite()
 
 
+@pytest.mark.slow
 def test_every_check_has_its_expected_outcome(report):
     bad = [r for r in report.results if not r.ok]
     assert not bad, "\n" + report.table()

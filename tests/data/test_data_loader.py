@@ -51,7 +51,7 @@ def test_bad_column_name(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    p = write_series(tmp_path, [l.rsplit(",", 1)[0] for l in GOOD], header=HEADER.rsplit(",", 1)[0])
+    p = write_series(tmp_path, [row.rsplit(",", 1)[0] for row in GOOD], header=HEADER.rsplit(",", 1)[0])
     expect_error(p, 1, "note")
 
 
@@ -129,7 +129,7 @@ def test_unknown_source_id_suggests_nearest(tmp_path):
 
 def test_sources_file_unknown_unit(tmp_path):
     text = (DATA / "sources.csv").read_text(encoding="utf-8").splitlines()
-    idx = next(i for i, l in enumerate(text) if l.startswith("co2_total_mt,"))
+    idx = next(i for i, row in enumerate(text) if row.startswith("co2_total_mt,"))
     text[idx] = text[idx].replace("co2_total_mt,Mt CO2,", "co2_total_mt,MtCO2,", 1)
     shutil.copy(DATA / "references.csv", tmp_path / "references.csv")
     p = tmp_path / "sources.csv"
@@ -185,7 +185,7 @@ def test_anchor_errors_name_line_and_field(tmp_path, line, field):
     with pytest.raises(DataError) as ei:
         load_anchors(p)
     assert (ei.value.line, ei.value.field) == (3, field), str(ei.value)
-    assert f"anchors.csv:3:" in str(ei.value)
+    assert "anchors.csv:3:" in str(ei.value)
 
 
 def test_anchor_long_run_without_year(tmp_path):

@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from sim import engine
 from eng_canon import FIXTURES
 from eng_refcache import random_draws
+
+from sim import engine
 
 MINI = FIXTURES / "engine" / "oasis_mini.mdl"
 

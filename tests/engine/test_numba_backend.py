@@ -8,9 +8,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from sim import engine  # noqa: E402
 from eng_canon import FIXTURES  # noqa: E402
 from eng_refcache import random_draws  # noqa: E402
+
+from sim import engine  # noqa: E402
 
 MINI = FIXTURES / "engine" / "oasis_mini.mdl"
 

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from sim import engine
 from eng_canon import FIXTURES
 from eng_compare import assert_datasets_match
 from eng_refcache import random_draws, reference
+
+from sim import engine
 
 MINI = FIXTURES / "engine" / "oasis_mini.mdl"
 
@@ -21,11 +21,13 @@ def mini():
     return engine.compile(MINI)
 
 
+@pytest.mark.pysd
 def test_default_run_matches_pysd(mini):
     assert_datasets_match(mini.run(), reference(MINI, None, "default"),
                           context="oasis_mini default", model=mini)
 
 
+@pytest.mark.pysd
 def test_random_draws_match_pysd(mini):
     params = random_draws(mini, n=8, seed=7)
     ds = mini.run(params)
@@ -34,6 +36,7 @@ def test_random_draws_match_pysd(mini):
     assert_datasets_match(ds, ref, context="oasis_mini draws", model=mini)
 
 
+@pytest.mark.pysd
 def test_param_formats_match_pysd(mini):
     """Per-element arrays, DataArrays and a time series, vs pysd."""
     params = {

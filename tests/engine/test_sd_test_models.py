@@ -4,12 +4,11 @@ listed as unsupported (and then must fail at COMPILE time)."""
 from pathlib import Path
 
 import pytest
-
-from sim import engine
-from eng_canon import (TEST_MODELS, canonical_file, compare_canon, flatten,
-                       load_canon)
+from eng_canon import TEST_MODELS, canonical_file, compare_canon, flatten, load_canon
 from eng_compare import assert_datasets_match
 from eng_refcache import reference
+
+from sim import engine
 
 # folder -> reason; keep in sync with sim/engine/README.md
 UNSUPPORTED = {
@@ -43,6 +42,7 @@ def test_sd_test_model(mdl):
     compare_canon(flatten(ds, model), canon, rtol=0.05)
 
 
+@pytest.mark.pysd
 @pytest.mark.parametrize(
     "mdl", [m for m in MODELS if m.parent.name not in UNSUPPORTED], ids=_id)
 def test_sd_test_model_matches_pysd(mdl):

@@ -66,6 +66,7 @@ def test_renewables_and_end_of_pipe_cut_emissions(compiled):
         assert float(v.isel(sample=1)) < float(v.isel(sample=0)), var
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lever", [lv for lv in levers.levers() if lv.kind != "year"], ids=lambda lv: lv.id)
 def test_every_lever_changes_the_results(compiled, lever):
     """A lever wired to nothing would leave every output unchanged."""

@@ -6,16 +6,20 @@ import numpy as np
 import pytest
 
 from sim import scenarios
-from sim.indicators import BELT
-
+from sim.geography import SUBRANGES
 from sim.model import DEFAULT_MODEL as MODEL
 
+BELT = SUBRANGES["Belt"]
 
+
+@pytest.mark.pysd
+@pytest.mark.slow
 def test_pysd_translates_and_runs_without_warnings():
+    import shutil
+
     import pysd
 
     from sim.engine.cache import cache_dir
-    import shutil
 
     folder = cache_dir() / "test-translate"
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,7 +50,8 @@ def test_no_nan_and_no_negative_stocks(matrix_run, info):
     assert len(stocks) >= 10
     for stock in stocks:
         worst = float(ds[stock].min())
-        assert worst >= -1e-9, f"{stock} goes negative ({worst}) in {names[int(ds[stock].min(dim=[d for d in ds[stock].dims if d != 'sample']).argmin())]}"
+        where = names[int(ds[stock].min(dim=[d for d in ds[stock].dims if d != "sample"]).argmin())]
+        assert worst >= -1e-9, f"{stock} goes negative ({worst}) in {where}"
 
 
 def test_land_area_is_conserved(matrix_run):
@@ -60,8 +65,10 @@ def test_land_area_is_conserved(matrix_run):
 
 def test_surface_water_balance_closes(matrix_run):
     _, _, ds = matrix_run
-    inflow = ds["surface_inflow_1e8m3_per_yr"] + ds["transfer_inflow_1e8m3_per_yr"] + ds["groundwater_spring_discharge_1e8m3_per_yr"]
-    out = ds["river_seepage_recharge_1e8m3_per_yr"] + ds["surface_water_withdrawal_1e8m3_per_yr"] + ds["surface_outflow_1e8m3_per_yr"]
+    inflow = (ds["surface_inflow_1e8m3_per_yr"] + ds["transfer_inflow_1e8m3_per_yr"]
+              + ds["groundwater_spring_discharge_1e8m3_per_yr"])
+    out = (ds["river_seepage_recharge_1e8m3_per_yr"] + ds["surface_water_withdrawal_1e8m3_per_yr"]
+           + ds["surface_outflow_1e8m3_per_yr"])
     assert float(np.abs(inflow - out).max()) < 1e-9 * float(inflow.max())
     assert float(ds["surface_outflow_1e8m3_per_yr"].min()) >= -1e-9
     use = sum(ds[v] for v in ("domestic_water_use_1e8m3_per_yr", "industrial_water_use_1e8m3_per_yr",

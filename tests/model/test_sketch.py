@@ -5,8 +5,7 @@ import warnings
 
 import pytest
 
-from sim import model as model_mod
-from sim import sketch
+from sim import model as model_mod, sketch
 
 
 def test_committed_sketch_is_up_to_date():
@@ -34,6 +33,8 @@ def test_every_sector_has_a_view_with_all_its_variables():
     assert not missing, f"variables in no view: {missing[:10]}"
 
 
+@pytest.mark.slow
+@pytest.mark.pysd
 def test_pysd_splits_the_model_by_views(tmp_path):
     """pysd parses the sketch itself (split_views) and puts every variable into its sector's
     module: an independent reader of the sketch format."""

@@ -9,8 +9,7 @@ import math
 
 import pytest
 import tomli_w
-from hypothesis import example, given
-from hypothesis import strategies as st
+from hypothesis import example, given, strategies as st
 
 from sim import levers, scenarios
 from sim.data import SERIES_COLUMNS, UNITS, DataError, load_series
@@ -29,7 +28,7 @@ def _scenario_ok(text):
     for name, value in overrides.items():
         lv = levers.lever(name)
         assert lv.low <= value <= lv.high and math.isfinite(value)
-    for key, value in meta.items():
+    for value in meta.values():
         assert isinstance(value, str)
 
 
@@ -51,8 +50,10 @@ SCALARS = st.one_of(
 KEYS = st.one_of(st.sampled_from(LEVER_NAMES), st.text(min_size=1, max_size=15))
 
 
-@given(levers_table=st.dictionaries(KEYS, st.one_of(SCALARS, st.dictionaries(st.text(min_size=1, max_size=5), SCALARS, max_size=2)), max_size=5),
-       meta=st.dictionaries(st.sampled_from(["title", "title_zh", "inherits", "description", "source", "colour"]), SCALARS, max_size=3),
+@given(levers_table=st.dictionaries(KEYS, st.one_of(SCALARS, st.dictionaries(st.text(min_size=1, max_size=5), SCALARS,
+                                                                           max_size=2)), max_size=5),
+       meta=st.dictionaries(st.sampled_from(["title", "title_zh", "inherits", "description", "source", "colour"]),
+                            SCALARS, max_size=3),
        extra=st.dictionaries(st.text(min_size=1, max_size=8), SCALARS, max_size=1))
 def test_structured_toml(levers_table, meta, extra):
     doc = {"scenario": meta, "levers": levers_table, **{k: v for k, v in extra.items() if k not in ("scenario", "levers")}}

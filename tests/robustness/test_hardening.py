@@ -7,13 +7,12 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from sim import cli, scenarios
-from sim.errors import OasisError, ScenarioFileError, UnknownNameError
+from sim.errors import OasisError, ScenarioFileError
 
 REPO = Path(__file__).resolve().parents[2]
 

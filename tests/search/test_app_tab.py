@@ -2,7 +2,6 @@
 scenario, the quick-search spec parses."""
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim import levers, scenarios

@@ -1,7 +1,6 @@
 """The optimiser recovers the analytic Pareto front of ZDT1 through the same loop as the model search
 (sim.search.optimise.nsga2 -> evaluate_design -> sensitivity executor backend)."""
 import numpy as np
-import pytest
 
 from sim.search.optimise import nsga2
 from sim.sensitivity.evaluators import FunctionEvaluator

@@ -26,7 +26,8 @@ def test_good_spec_parses():
 
 def test_unknown_lever_did_you_mean():
     text = GOOD.replace('["L1", "W2"]', '["new_reclamation_pct_of_ba"]')
-    with pytest.raises(OasisError, match=r"spec.toml:3: unknown lever 'new_reclamation_pct_of_ba'; did you mean new_reclamation_pct_of_bau"):
+    msg = r"spec.toml:3: unknown lever 'new_reclamation_pct_of_ba'; did you mean new_reclamation_pct_of_bau"
+    with pytest.raises(OasisError, match=msg):
         parse_spec(text, "spec.toml")
 
 

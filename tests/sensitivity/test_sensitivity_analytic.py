@@ -51,6 +51,7 @@ def test_ishigami_grouped_sobol(tmp_path, ishigami_factors, helpers):
     assert res.runs_total == 2048 * 4  # D+2 rows per base point with 2 groups
 
 
+@pytest.mark.slow
 def test_ishigami_fast_delta_morris_pawn(tmp_path, ishigami_factors, helpers):
     s1_true, _ = helpers.ishigami_analytic()
     ev = FunctionEvaluator(helpers.ishigami)

@@ -78,6 +78,7 @@ def test_existing_cluster_by_address_equals_local(tmp_path, helpers, ishigami_fa
     _same(ref, res)
 
 
+@pytest.mark.slow
 def test_dask_worker_death_is_retried(tmp_path, helpers, ishigami_factors):
     marker = tmp_path / "m"
     marker.mkdir()

@@ -95,6 +95,7 @@ def test_nested_sobol_prefix_is_smaller_design():
     assert nested_sizes("fast", 1000) == [1000]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method,backend", [("sobol", "salib"), ("morris", "numpy")])
 def test_analysis_pool_equals_in_process(monkeypatch, method, backend):
     """The SALib path (sobol with sobol_backend="salib", and the other methods) in a pool."""
