@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import indicators, levers as levers_mod, redlines
-from ..geography import regions_of
 from ..errors import OasisError, UnknownNameError
+from ..geography import regions_of
 from ..io import read_text_file
 from ..scenarios import _line_of
 from .evaluate import RED_LINE_ALIASES, Metric, red_line_flag
