@@ -4,7 +4,7 @@ is bit-identical."""
 import numpy as np
 import pytest
 
-from sim import indicators, levers, runner, scenarios
+from sim import indicators, levers, redlines, runner, scenarios
 from sim.search import optimise as opt
 from sim.search.evaluate import Metric, SearchEvaluator, evaluate_design, red_line_breach_years
 from sim.search.spec import parse_spec
@@ -40,13 +40,13 @@ def test_evaluator_matches_runner_and_indicators(s2_run, tmp_path):
     sc, ds = s2_run
     names = [lv.name for lv in levers.levers()]
     ev = SearchEvaluator(opt.lever_factors(names), [Metric("gdp", 2035), Metric("overdraft", 2035)],
-                         list(indicators.RED_LINE_FLAGS), (2030, 2060), runner.scenario_params(sc))
+                         list(redlines.FLAGS), (2030, 2060), runner.scenario_params(sc))
     ev.prepare()
     X = np.array([[sc.levers[n] for n in names]] * 3)
     Y = evaluate_design(ev, X, store_dir=tmp_path / "a", chunk_size=2)
     assert Y[0, 0] == pytest.approx(float(indicators.indicator(ds, "gdp").sel(time=2035)[0]), rel=1e-10)
     assert Y[0, 1] == pytest.approx(float(indicators.indicator(ds, "overdraft").sel(time=2035)[0]), rel=1e-10, abs=1e-12)
-    for j, flag in enumerate(indicators.RED_LINE_FLAGS):
+    for j, flag in enumerate(redlines.FLAGS):
         assert Y[0, 2 + j] == red_line_breach_years(ds, flag, "belt", 2030, 2060)[0]
     # resume: the same design reads its chunks back, bit-identical
     Y2 = evaluate_design(ev, X, store_dir=tmp_path / "a", chunk_size=2)
