@@ -174,6 +174,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "fp_col_point": {"en": "Point", "zh": "方案点"},
     "fp_col_lever": {"en": "Lever", "zh": "政策杠杆"},
     "fp_col_point_value": {"en": "This point", "zh": "该点取值"},
+    "fp_col_baseline": {"en": "Baseline", "zh": "基准值"},
     "fp_col_objective": {"en": "Objective", "zh": "目标"},
     "fp_col_sense": {"en": "Direction", "zh": "方向"},
     "fp_col_scenario": {"en": "Scenario", "zh": "情景"},

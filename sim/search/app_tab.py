@@ -171,8 +171,8 @@ def lever_rows(values: dict[str, float], lang: str = "en", changed_only: bool = 
             shown = [str(int(x)) if lv.kind == "year" else fmt_value(x) for x in (v, lv.default)]
             units = unit(lv.units, lang)
         rows.append({t("fp_col_lever", lang): lv.label_zh if lang == "zh" else lv.label_en,
-                     t("fp_col_point_value", lang): shown[0], t("default", lang): shown[1], t("units", lang): units})
-    return pd.DataFrame(rows, columns=[t("fp_col_lever", lang), t("fp_col_point_value", lang), t("default", lang),
+                     t("fp_col_point_value", lang): shown[0], t("fp_col_baseline", lang): shown[1], t("units", lang): units})
+    return pd.DataFrame(rows, columns=[t("fp_col_lever", lang), t("fp_col_point_value", lang), t("fp_col_baseline", lang),
                                        t("units", lang)])
 
 
@@ -365,8 +365,8 @@ def _pareto_chart(table: pd.DataFrame, folder: Path, x: str, y: str, current: st
     x_title, y_title = objective_label(x, L), objective_label(y, L)
     tooltip = [alt.Tooltip("name:N", title=t("fp_col_point", L)), alt.Tooltip("x_txt:N", title=x_title),
                alt.Tooltip("y_txt:N", title=y_title)]
-    enc_x = alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r"))
-    enc_y = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r"))
+    enc_x = alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r", tickCount=8))
+    enc_y = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r", tickCount=8))
     sel = alt.selection_point(fields=["point"], name="pick")
     layers = [alt.Chart(front).mark_circle(size=80, color="#1565c0").encode(
         x=enc_x, y=enc_y, tooltip=tooltip,
@@ -379,10 +379,11 @@ def _pareto_chart(table: pd.DataFrame, folder: Path, x: str, y: str, current: st
         ref = pd.read_csv(folder / "presets.csv")
         if {x, y, "point"} <= set(ref.columns):
             refs = frame(ref, t("fp_presets", L))
+            refs["short"] = [("S0" if p == "baseline" else p.split("_")[0]) for p in refs["point"]]
             layers.append(alt.Chart(refs).mark_point(shape="cross", size=90, color="gray", filled=True).encode(
                 x=enc_x, y=enc_y, tooltip=tooltip))
             layers.append(alt.Chart(refs).mark_text(align="left", dx=7, dy=-6, fontSize=10, color="gray").encode(
-                x=enc_x, y=enc_y, text="point:N"))
+                x=enc_x, y=enc_y, text="short:N"))
     chart = alt.layer(*layers).properties(height=380)
     return st.altair_chart(chart, width="stretch", on_select="rerun", key="fp_chart")
 
