@@ -149,8 +149,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "A design counts as feasible only if none of these red lines is breached in any year of the window "
               "(central parameter set, Belt regions). Policies start in 2025.",
         "zh": "仅当所选红线在该时段内任何一年均未被突破时（中心参数组、经济带各区域），方案才视为可行。政策自2025年起实施。"},
-    "fp_run": {"en": "Run search ({pop} × {gen} = {n} runs, about 10 s)",
-               "zh": "开始搜索（{pop} × {gen} = {n} 次模拟，约10秒）"},
+    "fp_run": {"en": "Run search ({pop} × {gen} = {n} runs, 10–30 s)",
+               "zh": "开始搜索（{pop} × {gen} = {n} 次模拟，约10—30秒）"},
     "fp_run_help": {"en": "Searches every lever within its range (start year fixed at 2025); the result is saved "
                           "under runs/search/ and selected below.",
                     "zh": "在各杠杆取值范围内搜索（政策起始年固定为2025年）；结果保存在 runs/search/ 下并在下方自动选中。"},

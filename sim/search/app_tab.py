@@ -17,7 +17,7 @@ from ..i18n import t, unit
 from ..model import REPO_ROOT
 
 RESULT_ROOTS = (REPO_ROOT / "search" / "results", REPO_ROOT / "runs" / "search")
-QUICK_POP, QUICK_GENERATIONS = 24, 8  # ~10 s on the batched engine
+QUICK_POP, QUICK_GENERATIONS = 24, 8  # 10-20 s on the batched engine (2 cores)
 
 
 def saved_searches(roots=None) -> dict[str, Path]:
