@@ -208,6 +208,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "fp_p90_regret": {"en": "Regret, 90th percentile", "zh": "遗憾值（第90百分位）"},
     "fp_max_regret": {"en": "Maximum regret", "zh": "最大遗憾值"},
     "fp_share_best": {"en": "Share of futures best", "zh": "最优情形占比"},
+    "fp_discovery": {"en": "Scenario discovery: when does a scenario fail?", "zh": "情景发现：情景在何种条件下失效？"},
+    "fp_no_discovery": {"en": "No scenario discovery yet: run `oasis-sd discover --scenario NAME --red-line groundwater`.",
+                        "zh": "尚无情景发现结果：请运行 `oasis-sd discover --scenario 情景名 --red-line groundwater`。"},
+    "fp_discovery_result": {"en": "Discovery result", "zh": "情景发现结果"},
+    "fp_discovery_caption": {
+        "en": "PRIM boxes: ranges of the uncertain inputs in which the failures concentrate. Coverage: share of "
+              "all failing futures inside the box; density: share of the futures inside the box that fail; "
+              "mass: share of all futures inside the box.",
+        "zh": "PRIM 盒：失效情形集中出现的不确定输入取值范围。覆盖率：盒内失效情形占全部失效情形的比例；"
+              "密度：盒内情形中失效的比例；质量：盒内情形占全部情形的比例。"},
+    "fp_discovery_report": {"en": "Full report (peeling trajectory, CART view)", "zh": "完整报告（剥离轨迹、CART 分类树）"},
+    "fp_col_box": {"en": "Box", "zh": "盒"},
+    "fp_col_input": {"en": "Uncertain input", "zh": "不确定输入"},
+    "fp_col_range": {"en": "Range in the box", "zh": "盒内取值范围"},
+    "fp_coverage": {"en": "Coverage", "zh": "覆盖率"},
+    "fp_density": {"en": "Density", "zh": "密度"},
+    "fp_mass": {"en": "Mass", "zh": "质量"},
+    "fp_col_futures": {"en": "Futures in box", "zh": "盒内情形数"},
 }
 
 REGION_NAMES = {
@@ -241,9 +259,10 @@ UNITS_ZH = {
     "1e8 m3/Year": "亿m³/年",
     "Dmnl": "开关",
     "percentage points": "百分点",
+    "1/Year": "1/年",
 }
 UNITS_EN = {"Mt/yr": "Mt CO₂/yr", "1e8 m3/Year": "10⁸ m³/yr", "%/Year": "%/yr", "Dmnl": "on/off",
-            "percentage points": "pp"}
+            "percentage points": "pp", "1/Year": "1/yr"}
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:

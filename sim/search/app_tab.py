@@ -40,6 +40,38 @@ def saved_robustness(roots=None) -> dict[str, Path]:
     return out
 
 
+def saved_discoveries(roots=None) -> dict[str, Path]:
+    """Folders holding scenario-discovery boxes (``boxes.csv``, written by ``oasis-sd discover``)."""
+    out = {}
+    for root in (RESULT_ROOTS if roots is None else roots):
+        if root.is_dir():
+            for p in sorted(root.glob("*/boxes.csv")):
+                out[f"{root.name}/{p.parent.name}"] = p.parent
+    return out
+
+
+def discovery_title(folder: Path) -> str:
+    """What a discovery explains: the first heading of its ``discovery.md`` (after the colon)."""
+    try:
+        first = (Path(folder) / "discovery.md").read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError):
+        return ""
+    return first.lstrip("# ").split(":", 1)[-1].strip()
+
+
+def box_rows(boxes: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """PRIM boxes for display: box, input, range (with units), coverage, density, mass, futures."""
+    units = {p.constant: p.units for p in levers_mod.parameters()}
+    rows = []
+    for _, b in boxes.iterrows():
+        u = unit(units.get(str(b["dimension"]), ""), lang)
+        rows.append({t("fp_col_box", lang): int(b["box"]), t("fp_col_input", lang): str(b["dimension"]),
+                     t("fp_col_range", lang): f"{fmt_value(b['low'])} – {fmt_value(b['high'])} {u}".strip(),
+                     t("fp_coverage", lang): f"{b['coverage']:.0%}", t("fp_density", lang): f"{b['density']:.0%}",
+                     t("fp_mass", lang): f"{b['mass']:.0%}", t("fp_col_futures", lang): f"{int(b['n']):,}"})
+    return pd.DataFrame(rows)
+
+
 def objective_columns(table: pd.DataFrame) -> list[str]:
     """Objective columns of a pareto.csv (``indicator@year``)."""
     return [c for c in table.columns if "@" in c]
@@ -231,6 +263,7 @@ def render(set_levers: Callable[[dict[str, float]], None], lang: str = "en") -> 
     _quick_search(L)
     _pareto_view(set_levers, L)
     _robustness_view(L)
+    _discovery_view(L)
 
 
 def _quick_search(L: str) -> None:
@@ -242,7 +275,7 @@ def _quick_search(L: str) -> None:
 
     with st.expander(t("fp_quick", L), expanded=False):
         keys = list(indicators.ALL_INDICATORS)
-        name = lambda k: f"{indicator_name(k, L)} ({indicator_units(k, L)})"  # noqa: E731
+        name = lambda k: objective_label(k, L)  # noqa: E731 — no year: "GDP (1990 prices) (10⁸ yuan)"
         c1, c2 = st.columns(2)
         k1 = c1.selectbox(t("fp_maximise", L), keys, index=keys.index("gdp"), key="fp_k1", format_func=name)
         k2 = c2.selectbox(t("fp_minimise", L), keys, index=keys.index("water_use"), key="fp_k2", format_func=name)
@@ -428,3 +461,24 @@ def _robustness_view(L: str) -> None:
         if "share_best" in reg:
             out[t("fp_share_best", L)] = [f"{v:.0%}" for v in reg["share_best"]]
         st.dataframe(out, width="stretch", hide_index=True)
+
+
+def _discovery_view(L: str) -> None:
+    import streamlit as st
+
+    st.subheader(t("fp_discovery", L))
+    found = saved_discoveries()
+    if not found:
+        st.info(t("fp_no_discovery", L))
+        return
+
+    def label(name: str) -> str:
+        title = discovery_title(found[name])
+        return f"{name} — {title}" if title else name
+
+    folder = found[st.selectbox(t("fp_discovery_result", L), list(found), key="fp_disc", format_func=label)]
+    st.caption(t("fp_discovery_caption", L))
+    st.dataframe(box_rows(pd.read_csv(folder / "boxes.csv"), L), hide_index=True, width="stretch")
+    if (folder / "discovery.md").exists():
+        with st.expander(t("fp_discovery_report", L), expanded=False):
+            st.markdown((folder / "discovery.md").read_text(encoding="utf-8")[:20_000])

@@ -122,3 +122,14 @@ def test_tab_in_chinese_and_load_error_shown_in_the_tab(tmp_path, monkeypatch):
     assert "loaded" not in at.session_state
     assert sum(e.value.startswith("无法载入 P000") for e in at.error) == before + 1
     assert "_messages" not in at.session_state
+
+
+def test_committed_discovery_boxes_for_display():
+    """search/results/discover_s2 (committed): its PRIM box reads with units and percentages."""
+    found = app_tab.saved_discoveries()
+    assert "results/discover_s2" in found
+    assert "S2_cae_strategy" in app_tab.discovery_title(found["results/discover_s2"])
+    rows = app_tab.box_rows(pd.read_csv(found["results/discover_s2"] / "boxes.csv"), "zh")
+    assert list(rows.columns) == ["盒", "不确定输入", "盒内取值范围", "覆盖率", "密度", "质量", "盒内情形数"]
+    assert rows.iloc[0]["不确定输入"] == "runoff_trend_per_yr" and rows.iloc[0]["盒内取值范围"].endswith("1/年")
+    assert rows.iloc[0]["覆盖率"].endswith("%")
