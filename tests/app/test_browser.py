@@ -180,7 +180,7 @@ def find_a_policy_session(page, url: str, lang: str) -> None:
     assert levers_changed(page, changed) == 0
     assert page.locator('[data-testid="stExpander"] summary').filter(has_text="●").count() == 0
     # labels of the tab in the page language, the example search selected, P000 first
-    for text in (("帕累托点", "横轴", "红线", "稳健性") if zh else ("Pareto point", "Horizontal axis")):
+    for text in (("帕累托点", "横轴", "红线", "稳健性", "情景发现") if zh else ("Pareto point", "Horizontal axis")):
         assert panel.get_by_text(text).first.is_visible(), text
     selects = panel.locator('[data-testid="stSelectbox"]')
     assert selects.filter(has_text="已保存的搜索结果" if zh else "Saved search").locator(
