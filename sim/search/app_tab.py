@@ -6,6 +6,7 @@ plain functions, tested without Streamlit.
 """
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Callable
@@ -168,15 +169,22 @@ def red_line_name(flag: str, lang: str = "en") -> str:
     return (names[1] if lang == "zh" else names[0]) if names else flag
 
 
-def scenario_name(name: str, lang: str = "en") -> str:
-    """A preset's title (Chinese title in zh); other names (Pareto points, files) as they are."""
-    if name in scenarios.available():
+@functools.lru_cache(maxsize=8)
+def _preset_titles(names: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    out = {}
+    for name in names:
         try:
             sc = scenarios.load(name)
         except Exception:  # noqa: BLE001 — a label must never break the tab
-            return name
-        return (sc.title_zh or sc.title) if lang == "zh" else sc.title
-    return name
+            continue
+        out[name] = (sc.title, sc.title_zh or sc.title)
+    return out
+
+
+def scenario_name(name: str, lang: str = "en") -> str:
+    """A preset's title (Chinese title in zh); other names (Pareto points, files) as they are."""
+    titles = _preset_titles(tuple(scenarios.available())).get(name)
+    return (titles[1] if lang == "zh" else titles[0]) if titles else name
 
 
 def search_title(folder: Path) -> str:
