@@ -615,7 +615,7 @@ def main() -> None:
     show_messages()
 
     tabs = st.tabs([t("tab_dashboard", L), t("tab_compare", L), t("tab_files", L), t("tab_trust", L),
-                    "寻找政策" if L == "zh" else "Find a policy"])
+                    t("tab_find", L)])
     with tabs[0]:
         dashboard(summ, base, L)
     with tabs[1]:

@@ -130,6 +130,104 @@ STRINGS: dict[str, dict[str, str]] = {
     "fit_missing": {"en": "Not yet computed: no fit report ({file}).", "zh": "尚未计算：没有拟合报告（{file}）。"},
     "params_heading": {"en": "Uncertain parameters (prior ranges)", "zh": "不确定参数（先验范围）"},
     "timing": {"en": "Last run: {ms:.0f} ms", "zh": "上次运行：{ms:.0f} 毫秒"},
+    # find a policy (sim/search/app_tab.py)
+    "tab_find": {"en": "Find a policy", "zh": "寻找政策"},
+    "switch_off": {"en": "off", "zh": "关"},
+    "fp_title": {"en": "Find a policy: multi-objective lever search", "zh": "寻找政策：多目标政策杠杆搜索"},
+    "fp_intro": {
+        "en": "A lever search (NSGA-II) returns the Pareto front: lever packages that keep the chosen red lines "
+              "and none of which can improve one objective without worsening another. Pick a point on the "
+              "chart or in the list and load it into the levers; the Dashboard then shows it as the current "
+              "scenario.",
+        "zh": "政策杠杆搜索（NSGA-II 多目标优化）给出帕累托前沿：前沿上的每个杠杆组合都守住所选红线，且无法在不损害"
+              "另一目标的前提下改进任一目标。在图中或列表中选择一个点并载入政策杠杆，即可在“总览”页将其作为当前情景查看。"},
+    "fp_at_year": {"en": "{name}, {year}", "zh": "{year}年{name}"},
+    "fp_quick": {"en": "Quick search (objectives and red lines)", "zh": "快速搜索（目标与红线）"},
+    "fp_maximise": {"en": "Maximise", "zh": "最大化"},
+    "fp_minimise": {"en": "Minimise", "zh": "最小化"},
+    "fp_year": {"en": "Objective year", "zh": "目标年份"},
+    "fp_red_lines_kept": {"en": "Red lines to keep, {first}–{last}", "zh": "须守住的红线（{first}—{last}年）"},
+    "fp_red_lines_help": {
+        "en": "A design counts as feasible only if none of these red lines is breached in any year of the window "
+              "(central parameter set, Belt regions). Policies start in 2025.",
+        "zh": "仅当所选红线在该时段内任何一年均未被突破时（中心参数组、经济带各区域），方案才视为可行。政策自2025年起实施。"},
+    "fp_run": {"en": "Run search ({pop} × {gen} = {n} runs, 10–30 s)",
+               "zh": "开始搜索（{pop} × {gen} = {n} 次模拟，约10—30秒）"},
+    "fp_run_help": {"en": "Searches every lever within its range (start year fixed at 2025); the result is saved "
+                          "under runs/search/ and selected below.",
+                    "zh": "在各杠杆取值范围内搜索（政策起始年固定为2025年）；结果保存在 runs/search/ 下并在下方自动选中。"},
+    "fp_running": {"en": "Searching lever packages…", "zh": "正在搜索杠杆组合…"},
+    "fp_search_done": {"en": "Search done: {n} Pareto points, saved in {where}.",
+                       "zh": "搜索完成：帕累托前沿共 {n} 个点，已保存至 {where}。"},
+    "fp_search_error": {"en": "The search did not finish: {msg}", "zh": "搜索未能完成：{msg}"},
+    "fp_no_search": {"en": "No saved search yet: run `oasis-sd optimise search/example_spec.toml`.",
+                     "zh": "尚无已保存的搜索结果：请运行 `oasis-sd optimise search/example_spec.toml`。"},
+    "fp_empty_search": {"en": "This search has no Pareto point.", "zh": "该搜索结果中没有帕累托点。"},
+    "fp_saved_search": {"en": "Saved search", "zh": "已保存的搜索结果"},
+    "fp_x": {"en": "Horizontal axis", "zh": "横轴"},
+    "fp_y": {"en": "Vertical axis", "zh": "纵轴"},
+    "fp_front": {"en": "Pareto front", "zh": "帕累托前沿"},
+    "fp_presets": {"en": "Preset scenarios", "zh": "预设情景"},
+    "fp_chart_caption": {
+        "en": "Blue dots: Pareto front ({n} points); red ring: selected point; grey crosses: preset scenarios "
+              "(central run). Click a dot to select it.",
+        "zh": "蓝色圆点：帕累托前沿（{n} 个点）；红圈：当前选中点；灰色十字：预设情景（中心参数运行）。点击圆点即可选中。"},
+    "fp_point": {"en": "Pareto point", "zh": "帕累托点"},
+    "fp_col_point": {"en": "Point", "zh": "方案点"},
+    "fp_col_lever": {"en": "Lever", "zh": "政策杠杆"},
+    "fp_col_point_value": {"en": "This point", "zh": "该点取值"},
+    "fp_col_baseline": {"en": "Baseline", "zh": "基准值"},
+    "fp_col_objective": {"en": "Objective", "zh": "目标"},
+    "fp_col_sense": {"en": "Direction", "zh": "方向"},
+    "fp_col_scenario": {"en": "Scenario", "zh": "情景"},
+    "fp_col_outcome": {"en": "Outcome", "zh": "结果指标"},
+    "fp_sense_max": {"en": "maximise", "zh": "最大化"},
+    "fp_sense_min": {"en": "minimise", "zh": "最小化"},
+    "fp_objectives": {"en": "Objectives of {point}", "zh": "{point} 的目标值"},
+    "fp_point_levers": {"en": "Levers of {point} changed from baseline: {n} of {total}",
+                        "zh": "{point} 相对基准调整的杠杆：{n} 项（共 {total} 项）"},
+    "fp_load": {"en": "Load this point as the current scenario", "zh": "将该点载入为当前情景"},
+    "fp_load_help": {"en": "Sets every lever to this point's values (the preset becomes \"(custom)\").",
+                     "zh": "将所有杠杆设为该点的取值（预设情景变为“自定义”）。"},
+    "fp_loaded": {"en": "Loaded Pareto point {point} of {search} into the levers ({n} levers changed from baseline). "
+                        "The Dashboard tab shows its results.",
+                  "zh": "已将 {search} 的帕累托点 {point} 载入政策杠杆（相对基准调整 {n} 项）。可在“总览”页查看其结果。"},
+    "fp_load_error": {"en": "Could not load {point}: {msg}", "zh": "无法载入 {point}：{msg}"},
+    "fp_robustness": {"en": "Robustness per scenario", "zh": "各情景的稳健性"},
+    "fp_no_robustness": {"en": "No robustness table yet: run `oasis-sd robustness`.",
+                         "zh": "尚无稳健性分析结果：请运行 `oasis-sd robustness`。"},
+    "fp_robustness_result": {"en": "Robustness result", "zh": "稳健性分析结果"},
+    "fp_satisficing_caption": {
+        "en": "Share of futures (calibration ensemble × deep uncertainties) in which each red line is kept",
+        "zh": "各红线得以守住的未来情形占比（率定参数集合 × 深度不确定性）"},
+    "fp_all_red_lines": {"en": "All red lines", "zh": "全部红线"},
+    "fp_share_kept": {"en": "Share of futures kept", "zh": "守住红线的未来占比"},
+    "fp_regret_caption": {
+        "en": "Regret against the best scenario in the same future (mean, 90th percentile, maximum), in the "
+              "outcome's units; share of futures in which the scenario is the best",
+        "zh": "相对同一未来情形下最优情景的遗憾值（均值、第90百分位、最大值），单位同结果指标；以及该情景为最优的未来占比"},
+    "fp_mean_regret": {"en": "Mean regret", "zh": "平均遗憾值"},
+    "fp_p90_regret": {"en": "Regret, 90th percentile", "zh": "遗憾值（第90百分位）"},
+    "fp_max_regret": {"en": "Maximum regret", "zh": "最大遗憾值"},
+    "fp_share_best": {"en": "Share of futures best", "zh": "最优情形占比"},
+    "fp_discovery": {"en": "Scenario discovery: when does a scenario fail?", "zh": "情景发现：情景在何种条件下失效？"},
+    "fp_no_discovery": {"en": "No scenario discovery yet: run `oasis-sd discover --scenario NAME --red-line groundwater`.",
+                        "zh": "尚无情景发现结果：请运行 `oasis-sd discover --scenario 情景名 --red-line groundwater`。"},
+    "fp_discovery_result": {"en": "Discovery result", "zh": "情景发现结果"},
+    "fp_discovery_caption": {
+        "en": "PRIM boxes: ranges of the uncertain inputs in which the failures concentrate. Coverage: share of "
+              "all failing futures inside the box; density: share of the futures inside the box that fail; "
+              "mass: share of all futures inside the box.",
+        "zh": "PRIM 盒：失效情形集中出现的不确定输入取值范围。覆盖率：盒内失效情形占全部失效情形的比例；"
+              "密度：盒内情形中失效的比例；质量：盒内情形占全部情形的比例。"},
+    "fp_discovery_report": {"en": "Full report (peeling trajectory, CART view)", "zh": "完整报告（剥离轨迹、CART 分类树）"},
+    "fp_col_box": {"en": "Box", "zh": "盒"},
+    "fp_col_input": {"en": "Uncertain input", "zh": "不确定输入"},
+    "fp_col_range": {"en": "Range in the box", "zh": "盒内取值范围"},
+    "fp_coverage": {"en": "Coverage", "zh": "覆盖率"},
+    "fp_density": {"en": "Density", "zh": "密度"},
+    "fp_mass": {"en": "Mass", "zh": "质量"},
+    "fp_col_futures": {"en": "Futures in box", "zh": "盒内情形数"},
 }
 
 REGION_NAMES = {
@@ -163,9 +261,10 @@ UNITS_ZH = {
     "1e8 m3/Year": "亿m³/年",
     "Dmnl": "开关",
     "percentage points": "百分点",
+    "1/Year": "1/年",
 }
 UNITS_EN = {"Mt/yr": "Mt CO₂/yr", "1e8 m3/Year": "10⁸ m³/yr", "%/Year": "%/yr", "Dmnl": "on/off",
-            "percentage points": "pp"}
+            "percentage points": "pp", "1/Year": "1/yr"}
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:

@@ -8,6 +8,7 @@ is made that way).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -133,3 +134,78 @@ def test_slider_moves_indicator_and_chart_in_real_browser(server, tmp_path):
         finally:
             browser.close()
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def open_find_a_policy(page, url: str, tab_label: str):
+    """Open the app, switch to the Find-a-policy tab and wait for its Pareto chart and tables."""
+    page.goto(url, timeout=60_000)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=90_000)
+    tab = page.get_by_role("tab", name=tab_label)
+    tab.click()
+    panel = page.locator('[role="tabpanel"]:visible')
+    panel.locator('[data-testid="stVegaLiteChart"]').first.locator("canvas, svg").first.wait_for(timeout=60_000)
+    panel.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+    return tab, panel
+
+
+def levers_changed(page, pattern: str) -> int:
+    text = page.get_by_text(re.compile(pattern)).first.inner_text()
+    return int(re.search(pattern, text).group(1))
+
+
+def test_find_a_policy_loads_a_pareto_point_in_real_browser(server):
+    """The Find-a-policy tab in a real browser, in English then Chinese (one server, two sessions): the
+    committed example search (search/results/example) shows its Pareto chart and tables; picking P001
+    and "Load this point" sets the levers (the "levers changed" count, the sidebar's modified markers
+    and the link change) and the tab stays open."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright python package not installed")
+    url, log = server
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            for lang in ("en", "zh"):
+                context = browser.new_context(viewport={"width": 1500, "height": 1750})
+                find_a_policy_session(context.new_page(), url, lang)
+                context.close()
+        finally:
+            browser.close()
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def find_a_policy_session(page, url: str, lang: str) -> None:
+    zh = lang == "zh"
+    tab_label, load_label = (("寻找政策", "将该点载入为当前情景") if zh
+                             else ("Find a policy", "Load this point as the current scenario"))
+    changed = r"相对基准调整的杠杆：(\d+) 项" if zh else r"Levers changed from baseline: (\d+)"
+    tab, panel = open_find_a_policy(page, url + ("/?lang=zh" if zh else "/"), tab_label)
+    assert tab.get_attribute("aria-selected") == "true"
+    assert levers_changed(page, changed) == 0
+    assert page.locator('[data-testid="stExpander"] summary').filter(has_text="●").count() == 0
+    # labels of the tab in the page language, the example search selected, P000 first
+    for text in (("帕累托点", "横轴", "红线", "稳健性", "情景发现") if zh else ("Pareto point", "Horizontal axis")):
+        assert panel.get_by_text(text).first.is_visible(), text
+    selects = panel.locator('[data-testid="stSelectbox"]')
+    assert selects.filter(has_text="已保存的搜索结果" if zh else "Saved search").locator(
+        "input").input_value().startswith("results/example")
+    point = selects.filter(has_text="帕累托点" if zh else "Pareto point").locator("input")
+    assert point.input_value().startswith("P000 · ")
+    # pick the second point in the list, then load it
+    point.click()
+    page.get_by_role("option", name=re.compile(r"^P001")).click()
+    page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value.startsWith('P001'))",
+                           timeout=30_000)
+    panel.get_by_text("P001").first.wait_for(timeout=30_000)  # the tables' headings follow
+    panel.get_by_role("button", name=load_label).click()
+    deadline = time.monotonic() + 30
+    n = 0
+    while time.monotonic() < deadline and n == 0:
+        page.wait_for_timeout(250)
+        n = levers_changed(page, changed)
+    assert n > 10, "levers did not change after loading a Pareto point"
+    success = panel.locator('[data-testid="stAlertContentSuccess"]')
+    success.first.wait_for(timeout=30_000)
+    assert "P001" in success.first.inner_text()
+    # still on the Find-a-policy tab, and the sidebar marks changed strategies
+    assert page.get_by_role("tab", name=tab_label).get_attribute("aria-selected") == "true"
+    assert page.locator('[data-testid="stExpander"] summary').filter(has_text="●").count() > 0
+    page.wait_for_function("() => window.location.search.split('&').length > 3", timeout=30_000)
