@@ -3,17 +3,24 @@
 pysd needs ~20 s per Tianshan run, so its outputs are stored under
 ``tests/fixtures/engine-ref/<key>.npz`` where ``key`` hashes the model file
 content and the parameter set.  When the model changes the key changes and
-the reference is regenerated on the next test run (files of the previous
-model version with the same tag are deleted; commit the change).  The
-comparison itself always runs.
+the fixture is missing: the test then FAILS with the command that regenerates
+it, because a silent regeneration would turn a fast test into a ~50 s-per-run
+pysd job and change the repository during a test run.  Regenerate explicitly::
+
+    OASIS_SD_REGENERATE_FIXTURES=1 .venv/bin/python -m pytest -q tests/engine -m pysd
+
+(files of the previous model version with the same tag are then deleted;
+commit the change).  The comparison itself always runs.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
 
 REPO = Path(__file__).resolve().parents[2]
@@ -124,6 +131,19 @@ def _load(path: Path) -> xr.Dataset:
     return xr.Dataset(data, coords=coords)
 
 
+REGENERATE_ENV = "OASIS_SD_REGENERATE_FIXTURES"
+
+
+def _missing(path: Path, model_path) -> None:
+    """Fail (not regenerate) unless regeneration was asked for explicitly."""
+    if os.environ.get(REGENERATE_ENV) == "1":
+        return
+    pytest.fail(f"pysd reference fixture {path.relative_to(REPO)} for {Path(model_path).name} is missing "
+                f"(the model or the parameter set changed). Regenerate it explicitly with "
+                f"`{REGENERATE_ENV}=1 .venv/bin/python -m pytest -q tests/engine -m pysd` and commit "
+                f"tests/fixtures/engine-ref/.", pytrace=False)
+
+
 def fixture_path(model_path, params, tag) -> Path:
     """``<model>-<tag>-<hash of model file and parameters>.npz`` under REF_DIR."""
     digest = hashlib.sha256((file_hash(model_path) + param_key(params)).encode()).hexdigest()[:16]
@@ -139,6 +159,7 @@ def reference(model_path, params=None, tag="default", generate=True):
         return _load(path)
     if not generate:
         return None
+    _missing(path, model_path)
     ds = pysd_reference.run(model_path, params=params)
     _save(path, ds, _is_project_model(model_path))
     return ds
@@ -150,6 +171,7 @@ def reference_batch(model_path, params, tag, jobs=2):
     path = fixture_path(model_path, params, tag)
     if path.is_file():
         return _load(path)
+    _missing(path, model_path)
     n = len(next(iter(params.values())))
     chunks = np.array_split(np.arange(n), jobs)
     from concurrent.futures import ProcessPoolExecutor

@@ -69,3 +69,18 @@ def test_disk_cache_keyed_by_content(tmp_path, monkeypatch):
     assert m4.model_hash != m3.model_hash
     assert float(m4.run()["s"].values[0, -1]) == pytest.approx(1.2 ** 10)
     assert os.listdir(tmp_path / "cache")
+
+
+def test_missing_pysd_fixture_fails_instead_of_regenerating(monkeypatch, tmp_path):
+    """A missing reference fixture is a test failure naming the regeneration command; the test
+    run never starts pysd nor writes into tests/fixtures on its own (issue 16)."""
+    import eng_refcache
+
+    monkeypatch.delenv(eng_refcache.REGENERATE_ENV, raising=False)
+    model = next((eng_refcache.REPO / "tests" / "fixtures" / "sd-test-models").rglob("*.mdl"))
+    params = {"no_such_constant_for_a_new_key": 1.2345}
+    path = eng_refcache.fixture_path(model, params, "never-committed")
+    assert not path.exists()
+    with pytest.raises(pytest.fail.Exception, match=eng_refcache.REGENERATE_ENV):
+        eng_refcache.reference(model, params, "never-committed")
+    assert not path.exists()
