@@ -62,6 +62,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ref_overdraft_zero": {"en": "No overdraft (0)", "zh": "零超采"},
     "ref_ebinur_min": {"en": "Ebinur minimum inflow", "zh": "艾比湖最低入湖水量"},
     "ref_renewable_target": {"en": "Renewable target", "zh": "可再生能源目标"},
+    "ref_carbon_peak": {"en": "Carbon peak (2030 level)", "zh": "碳达峰（2030年水平）"},
     "ebinur_red_line": {"en": "Ebinur Lake minimum inflow", "zh": "艾比湖最低入湖水量"},
     "levers_changed": {"en": "Levers changed from baseline: {n}", "zh": "相对基准调整的杠杆：{n} 项"},
     "no_obs_note": {"en": "Observed data are shown where the statistics geography matches the selected region.",

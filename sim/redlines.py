@@ -16,6 +16,7 @@ total water-use cap      fresh-water demand [1e8 m3/yr] water-use cap [1e8 m3/yr
 groundwater overdraft    overdraft [1e8 m3/yr]          tolerance (model constant)         always
 ecological red line      natural oasis [kha]            natural oasis at policy start      always
 Ebinur minimum inflow    Ebinur inflow [1e8 m3/yr]      the minimum-inflow lever           lever > 0
+carbon peak              CO2 emissions [Mt/yr]          the same emissions in 2030         always
 ======================== ============================== ================================== =========
 
 Breaches of the first four are the model's own flags (``*_breached``, ``*_exceeded``,
@@ -24,8 +25,12 @@ any of its regions does. The Ebinur line has no model flag: it is breached in a 
 full phase-in (start year + phase-in years) on when the inflow is below the lever value by
 more than 1e-6 (relative).
 
-There is no carbon line: the model has a carbon *price* lever but no CO2 cap or target
-parameter to compare emissions with. A line is one :class:`Line` entry in :data:`LINES`.
+The carbon line is the national target "CO2 emissions peak before 2030" (State Council / CPC
+Central Committee opinion of 2021-10-24, in calibration/data/raw/policy_targets_xinjiang_china.csv),
+applied to the geography shown as a documented assumption (Xinjiang has no provincial peak year
+in the data): from 2031 on, emissions must not exceed their 2030 value by more than 1e-6
+(relative). It has no model flag and no lever; it is judged here from ``co2_emissions_mt``.
+A line is one :class:`Line` entry in :data:`LINES`.
 
 Definitions used by the scorecard (:func:`status`):
 
@@ -51,6 +56,8 @@ from . import geography, levers as levers_mod
 YEARS = (2025, 2030, 2035, 2060)  # scorecard years
 FLAG_ON = 0.5  # model flags are 0/1
 EBINUR_RTOL = 1e-6
+CARBON_PEAK_YEAR = 2030  # national target: CO2 peaks before 2030 (policy_targets_xinjiang_china.csv)
+PEAK_RTOL = 1e-6
 NO_CAP = 1e5  # the model's water-use cap is 1e6 where no cap acts
 
 
@@ -69,7 +76,8 @@ class Line:
     limit_role: str | None = None  # lever role giving the limit (lines without a model limit)
     applies_role: str | None = None  # lever role that must be > ``applies_above`` for the line to apply
     applies_above: float = 0.0
-    in_force: str = "policy_start"  # "policy_start", "full_phase_in" or "cap_set"
+    in_force: str = "policy_start"  # "policy_start", "full_phase_in", "cap_set" or "after_peak_year"
+    peak_year: int | None = None  # limit = the value in this year, in force after it (carbon peak)
 
 
 LINES: tuple[Line, ...] = (
@@ -86,6 +94,8 @@ LINES: tuple[Line, ...] = (
     Line("ebinur_min_inflow", "Ebinur Lake minimum inflow", "艾比湖最低入湖水量", "10⁸ m³/yr",
          "ebinur_lake_inflow_1e8m3_per_yr", None, "above", limit_role="ebinur_min_inflow",
          applies_role="ebinur_min_inflow", applies_above=0.0, in_force="full_phase_in"),
+    Line("carbon_peak_2030", "Carbon peak (CO2 not above 2030)", "碳达峰（二氧化碳排放不高于2030年）", "Mt/yr",
+         "co2_emissions_mt", None, "below", in_force="after_peak_year", peak_year=CARBON_PEAK_YEAR),
 )
 LINE = {ln.key: ln for ln in LINES}
 FLAGS = {ln.flag: (ln.label_en, ln.label_zh) for ln in LINES if ln.flag}  # model flag -> labels
@@ -197,8 +207,19 @@ def recovery_year(years, breached) -> float | None:
 # Over a result Dataset (dims sample, time[, region])
 # ------------------------------------------------------------------------------------------------
 def _in_force(line: Line, years: np.ndarray, lever_values) -> np.ndarray:
+    if line.in_force == "after_peak_year":
+        return years > line.peak_year
     start, full = policy_years(lever_values)
     return years >= (full if line.in_force == "full_phase_in" else start)
+
+
+def _peak_limit(series: xr.DataArray, peak_year: int) -> xr.DataArray:
+    """The series' value in ``peak_year`` broadcast over time (NaN if the run lacks that year)."""
+    t = series.time.values
+    hit = np.flatnonzero(np.abs(t - peak_year) < 1e-9)
+    if not hit.size:
+        return xr.full_like(series, np.nan)
+    return xr.full_like(series, 0.0) + series.isel(time=int(hit[0]))
 
 
 def breached(ds: xr.Dataset, line: Line, lever_values, geo: str = "belt", sample: int = 0) -> np.ndarray:
@@ -207,6 +228,13 @@ def breached(ds: xr.Dataset, line: Line, lever_values, geo: str = "belt", sample
     if line.flag is not None:
         da = geography.reduce(ds[line.flag].isel(sample=sample), geo, "max")
         return np.asarray(da.values > FLAG_ON)
+    if line.peak_year is not None:
+        if line.value not in ds:
+            return np.zeros(years.shape, dtype=bool)
+        value = geography.total(ds, line.value, geo).isel(sample=sample)
+        limit = _peak_limit(value, line.peak_year).values
+        with np.errstate(invalid="ignore"):
+            return _in_force(line, years, lever_values) & (value.values > limit + PEAK_RTOL * np.abs(limit))
     target = levers_mod.role_value(lever_values, line.limit_role)
     value = geography.total(ds, line.value, geo).isel(sample=sample).values
     return (years >= policy_years(lever_values)[1]) & (value < target * (1 - EBINUR_RTOL))
@@ -217,6 +245,10 @@ def margins(ds: xr.Dataset, line: Line, lever_values, geo: str = "belt", sample:
     years = ds.time.values
     if line.value not in ds or (line.limit is not None and line.limit not in ds):
         return np.full(years.shape, np.nan)
+    if line.peak_year is not None:  # a total over the geography, compared with its own peak-year value
+        value = geography.total(ds, line.value, geo).isel(sample=sample)
+        m = margin(value.values, _peak_limit(value, line.peak_year).values, line.keep)
+        return np.where(_in_force(line, years, lever_values), m, np.nan)
     value = ds[line.value].isel(sample=sample)
     if line.limit is None:
         limit = xr.full_like(value, levers_mod.role_value(lever_values, line.limit_role))
@@ -319,6 +351,12 @@ def reference_lines(ds: xr.Dataset, lever_values, key: str, geo: str) -> list[tu
     elif key == "ebinur_inflow" and applies(LINE["ebinur_min_inflow"], lever_values):
         target = levers_mod.role_value(lever_values, "ebinur_min_inflow")
         out.append(("ref_ebinur_min", pd.DataFrame({"year": [full, int(years[-1])], "value": [target, target]})))
+    elif key == "co2" and "co2_emissions_mt" in ds:
+        ln = LINE["carbon_peak_2030"]
+        co2 = geography.total(ds, ln.value, geo).isel(sample=0)
+        level = _peak_limit(co2, ln.peak_year).values
+        m = years >= ln.peak_year
+        out.append(("ref_carbon_peak", pd.DataFrame({"year": years[m], "value": level[m]})))
     elif key == "renewable_share":
         target = levers_mod.role_value(lever_values, "renewable_target")
         out.append(("ref_renewable_target", pd.DataFrame({"year": [full, int(years[-1])], "value": [target, target]})))

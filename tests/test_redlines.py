@@ -128,3 +128,30 @@ def test_every_role_is_played_by_one_lever():
     assert sorted(played) == sorted(levers.ROLES)
     assert levers.by_role("policy_start").constant == "policy_start_year"
     assert levers.role_value({}, "policy_ramp") == levers.by_role("policy_ramp").default
+
+
+def test_carbon_peak_line_by_hand():
+    """Carbon peak: from 2031 on, Belt CO2 above its own 2030 value is a breach; margin =
+    CO2(2030) - CO2(y) [Mt/yr], NaN up to 2030 (hand-computed series, two Belt regions emit)."""
+    years = np.arange(2028, 2036, dtype=float)
+    nr = len(REG)
+    co2 = np.zeros((1, years.size, nr))
+    # Belt total: 2028 90, 2029 95, 2030 100, 2031 103, 2032 101, 2033 99, 2034 100, 2035 100.0000001
+    belt = np.array([90, 95, 100, 103, 101, 99, 100, 100.0000001])
+    co2[0, :, IU] = belt * 0.6
+    co2[0, :, IB] = belt * 0.4
+    co2[0, :, REG.index("rest_of_xinjiang")] = 1000.0  # outside the Belt: must not count
+    ds = xr.Dataset({"co2_emissions_mt": (("sample", "time", geography.REGION_DIM), co2)},
+                    coords={"time": years, geography.REGION_DIM: REG, "sample": [0]})
+    line = redlines.LINE["carbon_peak_2030"]
+    b = redlines.breached(ds, line, LEVERS, "belt")
+    # 2035 exceeds 2030 by 1e-9 relative, inside the 1e-6 tolerance
+    assert b.tolist() == [False, False, False, True, True, False, False, False]
+    m = redlines.margins(ds, line, LEVERS, "belt")
+    assert np.isnan(m[:3]).all()
+    np.testing.assert_allclose(m[3:], [-3, -1, 1, 0, -1e-7], atol=1e-9)
+    st = redlines.line_status(ds, line, LEVERS, "belt", years=(2030, 2031, 2033))
+    assert st.first_year == 2031 and st.recovery_year == 2033 and st.applicable
+    assert st.by_year[2031].breached and not st.by_year[2033].breached
+    refs = redlines.reference_lines(ds, LEVERS, "co2", "belt")
+    assert refs[0][0] == "ref_carbon_peak" and refs[0][1]["value"].tolist() == [100.0] * 6

@@ -60,7 +60,7 @@ def test_starts_on_baseline_with_cards_charts_and_red_lines(new_app):
     datasets = {d.name for c in charts for d in c.proto.datasets}
     assert {"lines", "obs", "ref0"} <= datasets  # model lines, observed points, farmland floor
     red = at.table[0].value
-    assert len(red) == 5 and "Farmland floor" in set(red.index)
+    assert len(red) == 6 and {"Farmland floor", "Carbon peak (CO2 not above 2030)"} <= set(red.index)
     assert not [m for m in messages(at, "error") if "red line" not in m]
 
 

@@ -99,8 +99,15 @@ def test_reference_lines_and_red_lines(model):
     base = levers_mod.defaults()
     assert sup.reference_lines(sup.run(model, base), base, "water_use", "belt") == []  # no cap set
     rows = {r.key: r for r in sup.red_lines(ds, s2, "belt")}
-    assert set(rows) == set(redlines.FLAGS) | {"ebinur_min_inflow"}
+    assert set(rows) == set(redlines.FLAGS) | {"ebinur_min_inflow", "carbon_peak_2030"}
     assert rows["ebinur_min_inflow"].applicable
+    # carbon peak, checked against the run's own Belt CO2: breached in a year after 2030 exactly
+    # when CO2 is above its 2030 value
+    co2 = ds["co2_emissions_mt"].isel(sample=0).sel(Region=list(geography.regions_of("belt"))).sum("Region")
+    later = co2.sel(time=slice(2031, None))
+    above = later.values > float(co2.sel(time=2030)) * (1 + 1e-6)
+    first = float(later.time.values[above][0]) if above.any() else None
+    assert rows["carbon_peak_2030"].first_year == first
     # an unreachable minimum inflow is reported as breached from the full phase-in year
     strict = dict(s2, ebinur_lake_min_inflow_1e8m3_per_yr=8.0, kashi_to_ebinur_transfer_1e8m3_per_yr=0.0)
     ds_strict = sup.run(model, strict)
