@@ -21,34 +21,29 @@ RESULT_ROOTS = (REPO_ROOT / "search" / "results", REPO_ROOT / "runs" / "search")
 QUICK_POP, QUICK_GENERATIONS = 24, 8  # 10-20 s on the batched engine (2 cores)
 
 
-def saved_searches(roots=None) -> dict[str, Path]:
-    """Folders holding a ``pareto.csv`` (written by ``oasis-sd optimise``): label -> folder."""
+def _saved(marker: str, roots=None) -> dict[str, Path]:
+    """Result folders under the result roots holding ``marker``: ``root/folder`` label -> folder."""
     out = {}
     for root in (RESULT_ROOTS if roots is None else roots):
         if root.is_dir():
-            for p in sorted(root.glob("*/pareto.csv")):
+            for p in sorted(root.glob(f"*/{marker}")):
                 out[f"{root.name}/{p.parent.name}"] = p.parent
     return out
+
+
+def saved_searches(roots=None) -> dict[str, Path]:
+    """Folders holding a ``pareto.csv`` (written by ``oasis-sd optimise``): label -> folder."""
+    return _saved("pareto.csv", roots)
 
 
 def saved_robustness(roots=None) -> dict[str, Path]:
     """Folders holding robustness tables (``satisficing.csv``)."""
-    out = {}
-    for root in (RESULT_ROOTS if roots is None else roots):
-        if root.is_dir():
-            for p in sorted(root.glob("*/satisficing.csv")):
-                out[f"{root.name}/{p.parent.name}"] = p.parent
-    return out
+    return _saved("satisficing.csv", roots)
 
 
 def saved_discoveries(roots=None) -> dict[str, Path]:
     """Folders holding scenario-discovery boxes (``boxes.csv``, written by ``oasis-sd discover``)."""
-    out = {}
-    for root in (RESULT_ROOTS if roots is None else roots):
-        if root.is_dir():
-            for p in sorted(root.glob("*/boxes.csv")):
-                out[f"{root.name}/{p.parent.name}"] = p.parent
-    return out
+    return _saved("boxes.csv", roots)
 
 
 def discovery_title(folder: Path) -> str:
